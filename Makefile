@@ -1,0 +1,49 @@
+# pptaxonomy: the two commands are `make all` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PP := $(BIN)/pptaxonomy
+
+.PHONY: all install validate lint test build bench clean help
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11'" >&2; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+install: $(STAMP) ## Create .venv and install the package with its dev extras
+
+validate: $(STAMP) ## Validate every taxonomy file (schema and integrity rules)
+	$(PP) validate
+
+lint: $(STAMP) ## Lint the Python code and the LinkML schema
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/linkml-lint --config .linkmllint.yaml schema/pptaxonomy.yaml
+
+build: $(STAMP) ## Build every published artefact
+	@echo "artefacts: nothing to build yet beyond the validated taxonomy"
+
+all: install validate build ## Install, validate and build everything
+	@echo "make all: done. Run 'make test' for lint and the test suite."
+
+test: $(STAMP) lint ## Lint, then run the whole test suite
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP) ## Print the speed figures quoted in the README
+	$(BIN)/python bench/bench_foundation.py
+
+clean: ## Remove the virtual environment, caches and build output
+	rm -rf $(VENV) dist build out .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

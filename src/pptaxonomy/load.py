@@ -1,0 +1,331 @@
+"""Read the taxonomy files into the model: ``load()`` and the ``Taxonomy`` it returns.
+
+This is the read path: PyYAML's C loader and the csv module only. Validation with file, line
+and rule lives in ``validate``; this module trusts files that pass it and raises
+``TaxonomyDataError`` (naming the file) for anything it cannot place.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import model
+from ._data import taxonomy_dir
+from .errors import AmbiguousLabel, TaxonomyDataError, UnknownIdentifier, UnknownLabel
+
+try:
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+NHS_OCCUPATION_CODE = "nhs-occupation-code"
+
+# YAML slot name -> Python field name, where they differ.
+_RENAMES: dict[type, dict[str, str]] = {
+    model.Profession: {"profession_status": "status", "levels_held": "levels"},
+    model.Label: {"label_kind": "kind"},
+}
+# Inlined objects inside an entity: field -> class of each item.
+_NESTED: dict[type, dict[str, type]] = {
+    model.Profession: {
+        "labels": model.Label,
+        "levels": model.ProfessionLevel,
+        "registrations": model.Registration,
+        "progressions": model.Progression,
+    },
+    model.Register: {"protected_titles": model.Label, "accreditation": model.Accreditation},
+}
+_FIELDS = {
+    cls: {f.name for f in dataclasses.fields(cls)}
+    for cls in (*model.ENTITY_TYPES.values(), model.Label, model.ProfessionLevel,
+                model.Registration, model.Progression, model.Accreditation,
+                model.OccupationCode, model.Mapping)
+}
+
+
+def _build(cls: type, data: dict[str, Any], where: str) -> Any:
+    if not isinstance(data, dict):
+        raise TaxonomyDataError(f"{where}: expected a mapping for {cls.__name__}")
+    renames = _RENAMES.get(cls, {})
+    nested = _NESTED.get(cls, {})
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        name = renames.get(key, key)
+        if name not in _FIELDS[cls]:
+            raise TaxonomyDataError(
+                f"{where}: unknown field {key!r} in {cls.__name__}; run `pptaxonomy validate`"
+            )
+        if name in nested:
+            item_cls = nested[name]
+            if isinstance(value, list):
+                value = tuple(_build(item_cls, v, where) for v in value)
+            else:
+                value = _build(item_cls, value, where)
+        elif isinstance(value, list):
+            value = tuple(value)
+        elif hasattr(value, "isoformat"):  # YAML dates stay text, as written
+            value = value.isoformat()
+        kwargs[name] = value
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise TaxonomyDataError(
+            f"{where}: {cls.__name__} {data.get('id', '')!s} is incomplete ({exc}); "
+            "run `pptaxonomy validate`"
+        ) from None
+
+
+def taxonomy_files(root: Path) -> list[Path]:
+    """Every taxonomy YAML file under ``root``, in a stable order."""
+    return sorted(p for p in root.rglob("*.yaml") if p.is_file())
+
+
+def normalise_label(text: str) -> str:
+    """The form labels are compared in: NFKC, straight quotes, case-folded, single spaces."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.translate(_QUOTES).casefold()
+    return _SPACES.sub(" ", text).strip()
+
+
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
+                         "\u2013": "-", "\u2014": "-"})
+_SPACES = re.compile(r"\s+")
+
+
+class Taxonomy:
+    """The whole taxonomy, indexed. Build it with ``pptaxonomy.load()``."""
+
+    def __init__(self, root: Path, containers: Iterable[tuple[Path, dict[str, Any]]]):
+        self.root = root
+        self.sources: dict[str, model.Source] = {}
+        self.code_systems: dict[str, model.CodeSystem] = {}
+        self.regulators: dict[str, model.Regulator] = {}
+        self.professional_bodies: dict[str, model.ProfessionalBody] = {}
+        self.registers: dict[str, model.Register] = {}
+        self.groups: dict[str, model.ProfessionGroup] = {}
+        self.levels: dict[str, model.Level] = {}
+        self.professions: dict[str, model.Profession] = {}
+        self.mappings: list[model.Mapping] = []
+        self._yaml_codes: list[model.OccupationCode] = []
+        self._by_id: dict[str, Any] = {}
+        for path, container in containers:
+            self._add(path, container)
+        self._sort()
+
+    def _add(self, path: Path, container: dict[str, Any]) -> None:
+        where = str(path)
+        if container is None:
+            return
+        if not isinstance(container, dict):
+            raise TaxonomyDataError(f"{where}: a taxonomy file must be a mapping of lists")
+        for key, items in container.items():
+            if key == "mappings":
+                self.mappings.extend(_build(model.Mapping, m, where) for m in items or ())
+                continue
+            if key == "occupation_codes":
+                self._yaml_codes.extend(_build(model.OccupationCode, c, where) for c in items or ())
+                continue
+            cls = model.ENTITY_TYPES.get(key)
+            if cls is None:
+                raise TaxonomyDataError(f"{where}: unknown list {key!r}; run `pptaxonomy validate`")
+            index = getattr(self, key)
+            for item in items or ():
+                entity = _build(cls, item, where)
+                if entity.id in self._by_id:
+                    raise TaxonomyDataError(f"{where}: identifier {entity.id!r} is defined twice")
+                index[entity.id] = entity
+                self._by_id[entity.id] = entity
+
+    def _sort(self) -> None:
+        self.professions = dict(sorted(self.professions.items()))
+        self.sources = dict(sorted(self.sources.items()))
+        self.regulators = dict(sorted(self.regulators.items()))
+        self.professional_bodies = dict(sorted(self.professional_bodies.items()))
+        self.registers = dict(sorted(self.registers.items()))
+        self.code_systems = dict(sorted(self.code_systems.items()))
+        self.groups = dict(sorted(self.groups.items(), key=lambda kv: (kv[1].rank or 0, kv[0])))
+        self.levels = dict(sorted(self.levels.items(), key=lambda kv: (kv[1].rank, kv[0])))
+        self.mappings.sort(key=lambda m: m.key)
+
+    # -- look-ups -------------------------------------------------------------------------
+
+    def get(self, identifier: str) -> Any | None:
+        """Any entity by identifier, or None."""
+        return self._by_id.get(identifier)
+
+    def __getitem__(self, identifier: str) -> Any:
+        entity = self._by_id.get(identifier)
+        if entity is None:
+            raise UnknownIdentifier(identifier)
+        return entity
+
+    def __contains__(self, identifier: object) -> bool:
+        return identifier in self._by_id
+
+    def __iter__(self) -> Iterator[model.Profession]:
+        return iter(self.professions.values())
+
+    def __len__(self) -> int:
+        return len(self.professions)
+
+    @cached_property
+    def _label_index(self) -> dict[str, tuple[str, ...]]:
+        index: dict[str, list[str]] = {}
+        for p in self.professions.values():
+            for text in (p.name, *(lab.text for lab in p.labels)):
+                ids = index.setdefault(normalise_label(text), [])
+                if p.id not in ids:
+                    ids.append(p.id)
+        return {k: tuple(v) for k, v in index.items()}
+
+    def lookup(self, label: str) -> model.Profession:
+        """The profession with this name or label (any kind), ignoring case and spacing.
+
+        Raises ``UnknownLabel`` when none has it and ``AmbiguousLabel`` when several active
+        professions do. Both are ``LookupError``s.
+        """
+        ids = self._label_index.get(normalise_label(label), ())
+        active = tuple(i for i in ids if not self.professions[i].is_deprecated)
+        if len(active) == 1:
+            return self.professions[active[0]]
+        if len(active) > 1:
+            raise AmbiguousLabel(label, active)
+        if ids:
+            return self.professions[ids[0]]
+        raise UnknownLabel(label, self._suggest(label))
+
+    def _suggest(self, label: str) -> tuple[str, ...]:
+        import difflib
+
+        names = {normalise_label(p.name): p.name for p in self.professions.values()}
+        close = difflib.get_close_matches(normalise_label(label), names, n=3, cutoff=0.75)
+        return tuple(names[c] for c in close)
+
+    def profession(self, identifier: str) -> model.Profession:
+        """The profession with this identifier; raises ``UnknownIdentifier``."""
+        p = self.professions.get(identifier)
+        if p is None:
+            raise UnknownIdentifier(identifier, "profession")
+        return p
+
+    def mappings_for(
+        self, profession_id: str, level_id: str | None = None, code_system: str | None = None
+    ) -> list[model.Mapping]:
+        """Crosswalk rows of a profession (at a level, in a code system), including no-match rows."""
+        p = self.profession(profession_id)
+        if level_id is not None and level_id not in p.level_ids:
+            raise UnknownIdentifier(level_id, f"level of {profession_id}")
+        return [
+            m for m in self.mappings
+            if m.profession == profession_id
+            and (level_id is None or m.level in (None, level_id))
+            and (code_system is None or m.code_system == code_system)
+        ]
+
+    def occupation_codes_for(
+        self, profession_id: str, level_id: str | None = None,
+        code_system: str = NHS_OCCUPATION_CODE,
+    ) -> list[str]:
+        """The codes a profession (at a level) is expected to carry, sorted; NHS codes by default."""
+        codes = {
+            m.code for m in self.mappings_for(profession_id, level_id, code_system)
+            if m.code is not None and not m.no_match
+        }
+        return sorted(codes)
+
+    # -- code lists -----------------------------------------------------------------------
+
+    @cached_property
+    def codes(self) -> dict[str, dict[str, model.OccupationCode]]:
+        """Every code of every code system: ``codes[system_id][code]``."""
+        out: dict[str, dict[str, model.OccupationCode]] = {cs: {} for cs in self.code_systems}
+        for cs in self.code_systems.values():
+            if cs.code_list_file:
+                for oc in read_code_list(self.root / cs.code_list_file, cs.id):
+                    out[cs.id][oc.code] = oc
+        for oc in self._yaml_codes:
+            out.setdefault(oc.code_system, {})[oc.code] = oc
+        return out
+
+    def occupation_code(self, code: str, code_system: str = NHS_OCCUPATION_CODE):
+        """The code's entry, or None. Codes are compared without surrounding spaces, upper-case."""
+        return self.codes.get(code_system, {}).get(code.strip().upper())
+
+    def is_valid_occupation_code(self, code: object, code_system: str = NHS_OCCUPATION_CODE) -> bool:
+        """True when ``code`` is a currently valid code. Never raises."""
+        if not isinstance(code, str):
+            return False
+        oc = self.occupation_code(code, code_system)
+        return oc is not None and oc.is_valid
+
+    @property
+    def data_version(self) -> str:
+        version = self.root / "VERSION"
+        return version.read_text(encoding="utf-8").strip() if version.exists() else "unknown"
+
+    def __repr__(self) -> str:
+        return (
+            f"<Taxonomy {self.data_version}: {len(self.professions)} professions, "
+            f"{len(self.mappings)} mappings from {self.root}>"
+        )
+
+
+def read_code_list(path: Path, code_system: str) -> list[model.OccupationCode]:
+    """Read a shipped code list CSV (NHS occupation codes or SDS job roles)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    out = []
+    for row in rows:
+        if "occupation_code" in row:
+            out.append(model.OccupationCode(
+                code=row["occupation_code"].strip().upper(),
+                code_system=code_system,
+                name=row["occupation_code_name"],
+                code_status="valid" if row["is_currently_valid"] == "True" else "retired",
+                main_staff_group=row["main_staff_group"],
+                broad_staff_group=row["broad_staff_group"],
+                detailed_staff_group=row["detailed_staff_group"],
+                occupation_level=row["occupation_level"],
+                care_setting=row["care_setting_or_specialty"],
+            ))
+        else:
+            out.append(model.OccupationCode(
+                code=row["code"].strip().upper(), code_system=code_system, name=row["display"],
+                code_status="retired" if row.get("status") in ("retired", "inactive") else "valid",
+            ))
+    return out
+
+
+def read_containers(root: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+    for path in taxonomy_files(root):
+        try:
+            with path.open("rb") as fh:
+                yield path, yaml.load(fh, Loader=_Loader)
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise TaxonomyDataError(f"{path}: not valid YAML ({exc}); run `pptaxonomy validate`")
+
+
+_release: Taxonomy | None = None
+
+
+def load(path: str | Path | None = None) -> Taxonomy:
+    """The packaged taxonomy (cached), or the taxonomy directory at ``path``."""
+    global _release
+    if path is None:
+        if _release is None:
+            root = taxonomy_dir()
+            _release = Taxonomy(root, read_containers(root))
+        return _release
+    root = Path(path)
+    if not root.is_dir():
+        raise TaxonomyDataError(f"{root}: not a taxonomy directory")
+    return Taxonomy(root, read_containers(root))
