@@ -46,9 +46,16 @@ _NESTED: dict[type, dict[str, type]] = {
 }
 _FIELDS = {
     cls: {f.name for f in dataclasses.fields(cls)}
-    for cls in (*model.ENTITY_TYPES.values(), model.Label, model.ProfessionLevel,
-                model.Registration, model.Progression, model.Accreditation,
-                model.OccupationCode, model.Mapping)
+    for cls in (
+        *model.ENTITY_TYPES.values(),
+        model.Label,
+        model.ProfessionLevel,
+        model.Registration,
+        model.Progression,
+        model.Accreditation,
+        model.OccupationCode,
+        model.Mapping,
+    )
 }
 
 
@@ -96,8 +103,9 @@ def normalise_label(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
-                         "\u2013": "-", "\u2014": "-"})
+_QUOTES = str.maketrans(
+    {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"}
+)
 _SPACES = re.compile(r"\s+")
 
 
@@ -220,24 +228,28 @@ class Taxonomy:
     def mappings_for(
         self, profession_id: str, level_id: str | None = None, code_system: str | None = None
     ) -> list[model.Mapping]:
-        """Crosswalk rows of a profession (at a level, in a code system), including no-match rows."""
+        """Crosswalk rows of a profession (at a level, in a code system), incl. no-match rows."""
         p = self.profession(profession_id)
         if level_id is not None and level_id not in p.level_ids:
             raise UnknownIdentifier(level_id, f"level of {profession_id}")
         return [
-            m for m in self.mappings
+            m
+            for m in self.mappings
             if m.profession == profession_id
             and (level_id is None or m.level in (None, level_id))
             and (code_system is None or m.code_system == code_system)
         ]
 
     def occupation_codes_for(
-        self, profession_id: str, level_id: str | None = None,
+        self,
+        profession_id: str,
+        level_id: str | None = None,
         code_system: str = NHS_OCCUPATION_CODE,
     ) -> list[str]:
-        """The codes a profession (at a level) is expected to carry, sorted; NHS codes by default."""
+        """Codes a profession (at a level) is expected to carry, sorted; NHS codes by default."""
         codes = {
-            m.code for m in self.mappings_for(profession_id, level_id, code_system)
+            m.code
+            for m in self.mappings_for(profession_id, level_id, code_system)
             if m.code is not None and not m.no_match
         }
         return sorted(codes)
@@ -260,7 +272,9 @@ class Taxonomy:
         """The code's entry, or None. Codes are compared without surrounding spaces, upper-case."""
         return self.codes.get(code_system, {}).get(code.strip().upper())
 
-    def is_valid_occupation_code(self, code: object, code_system: str = NHS_OCCUPATION_CODE) -> bool:
+    def is_valid_occupation_code(
+        self, code: object, code_system: str = NHS_OCCUPATION_CODE
+    ) -> bool:
         """True when ``code`` is a currently valid code. Never raises."""
         if not isinstance(code, str):
             return False
@@ -286,22 +300,30 @@ def read_code_list(path: Path, code_system: str) -> list[model.OccupationCode]:
     out = []
     for row in rows:
         if "occupation_code" in row:
-            out.append(model.OccupationCode(
-                code=row["occupation_code"].strip().upper(),
-                code_system=code_system,
-                name=row["occupation_code_name"],
-                code_status="valid" if row["is_currently_valid"] == "True" else "retired",
-                main_staff_group=row["main_staff_group"],
-                broad_staff_group=row["broad_staff_group"],
-                detailed_staff_group=row["detailed_staff_group"],
-                occupation_level=row["occupation_level"],
-                care_setting=row["care_setting_or_specialty"],
-            ))
+            out.append(
+                model.OccupationCode(
+                    code=row["occupation_code"].strip().upper(),
+                    code_system=code_system,
+                    name=row["occupation_code_name"],
+                    code_status="valid" if row["is_currently_valid"] == "True" else "retired",
+                    main_staff_group=row["main_staff_group"],
+                    broad_staff_group=row["broad_staff_group"],
+                    detailed_staff_group=row["detailed_staff_group"],
+                    occupation_level=row["occupation_level"],
+                    care_setting=row["care_setting_or_specialty"],
+                )
+            )
         else:
-            out.append(model.OccupationCode(
-                code=row["code"].strip().upper(), code_system=code_system, name=row["display"],
-                code_status="retired" if row.get("status") in ("retired", "inactive") else "valid",
-            ))
+            out.append(
+                model.OccupationCode(
+                    code=row["code"].strip().upper(),
+                    code_system=code_system,
+                    name=row["display"],
+                    code_status="retired"
+                    if row.get("status") in ("retired", "inactive")
+                    else "valid",
+                )
+            )
     return out
 
 
@@ -311,7 +333,8 @@ def read_containers(root: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
             with path.open("rb") as fh:
                 yield path, yaml.load(fh, Loader=_Loader)
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise TaxonomyDataError(f"{path}: not valid YAML ({exc}); run `pptaxonomy validate`")
+            msg = f"{path}: not valid YAML ({exc}); run `pptaxonomy validate`"
+            raise TaxonomyDataError(msg) from None
 
 
 _release: Taxonomy | None = None

@@ -305,5 +305,12 @@ ENTITY_TYPES = {
 
 # Every identified entity, for Taxonomy.get.
 Entity = (
-    Source | CodeSystem | Regulator | ProfessionalBody | Register | ProfessionGroup | Level | Profession
+    Source
+    | CodeSystem
+    | Regulator
+    | ProfessionalBody
+    | Register
+    | ProfessionGroup
+    | Level
+    | Profession
 )

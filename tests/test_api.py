@@ -1,0 +1,211 @@
+"""The Python API that data teams call: load, get, lookup, occupation_codes_for, versions."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib.metadata import version
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import pptaxonomy
+from pptaxonomy import model
+from tests.conftest import REPO, write_yaml
+
+REQUIRED_PROFESSIONS = {
+    "clinical-psychologist",
+    "counselling-psychologist",
+    "forensic-psychologist",
+    "health-psychologist",
+    "educational-psychologist",
+    "occupational-psychologist",
+    "sport-and-exercise-psychologist",
+    "cbt-therapist",
+    "psychological-wellbeing-practitioner",
+    "counsellor",
+    "child-and-adolescent-psychotherapist",
+    "adult-psychotherapist",
+    "family-therapist",
+    "childrens-wellbeing-practitioner",
+    "education-mental-health-practitioner",
+    "clinical-associate-psychologist",
+    "mental-health-wellbeing-practitioner",
+    "youth-intensive-psychological-practitioner",
+    "assistant-psychologist",
+    "art-therapist",
+    "dramatherapist",
+    "music-therapist",
+}
+REQUIRED_LEVELS = {"trainee", "qualified", "senior", "principal", "consultant"}
+
+
+def test_every_required_profession_is_present(tax):
+    assert set(tax.professions) >= REQUIRED_PROFESSIONS
+
+
+def test_required_levels_exist_in_ladder_order(tax):
+    assert set(tax.levels) >= REQUIRED_LEVELS
+    ranks = [lvl.rank for lvl in tax.levels.values()]
+    assert ranks == sorted(ranks) and len(set(ranks)) == len(ranks)
+
+
+def test_professions_are_in_stable_sorted_order(tax):
+    assert list(tax.professions) == sorted(tax.professions)
+    assert list(pptaxonomy.load(tax.root).professions) == list(tax.professions)
+
+
+def test_load_of_the_release_is_cached(tax):
+    assert pptaxonomy.load() is tax
+
+
+def test_get_returns_entity_or_none(tax):
+    p = tax.get("clinical-psychologist")
+    assert isinstance(p, model.Profession)
+    assert p.name == "Clinical psychologist"
+    assert isinstance(tax.get("hcpc"), model.Regulator)
+    assert isinstance(tax.get("trainee"), model.Level)
+    assert tax.get("no-such-thing") is None
+    with pytest.raises(pptaxonomy.UnknownIdentifier):
+        tax["no-such-thing"]
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("PWP", "psychological-wellbeing-practitioner"),
+        ("pwp", "psychological-wellbeing-practitioner"),
+        ("EMHP", "education-mental-health-practitioner"),
+        ("CWP", "childrens-wellbeing-practitioner"),
+        ("MHWP", "mental-health-wellbeing-practitioner"),
+        ("CAP", "clinical-associate-psychologist"),
+        ("HIT", "cbt-therapist"),
+        ("  Clinical   psychologist ", "clinical-psychologist"),
+        ("Art psychotherapist", "art-therapist"),
+        ("Family and systemic psychotherapist", "family-therapist"),
+    ],
+)
+def test_lookup_by_any_label(tax, label, expected):
+    assert tax.lookup(label).id == expected
+
+
+def test_lookup_unknown_raises_a_lookup_error_with_a_slug(tax):
+    with pytest.raises(LookupError) as info:
+        tax.lookup("Consultant psychiatrist")
+    assert isinstance(info.value, pptaxonomy.UnknownLabel)
+    assert info.value.code == "unknown-label"
+
+
+def test_lookup_suggests_close_names(tax):
+    with pytest.raises(pptaxonomy.UnknownLabel) as info:
+        tax.lookup("Clinical psychologst")
+    assert "Clinical psychologist" in info.value.suggestions
+
+
+def _two_professions(tmp_path, shared_label: str, second_status: str = "established"):
+    """A minimal taxonomy directory whose two professions share one label."""
+    for i, status in ((1, "established"), (2, second_status)):
+        extra = "\n    replaced_by: p1" if status == "deprecated" else ""
+        write_yaml(
+            tmp_path / f"p{i}.yaml",
+            f"""
+            professions:
+              - id: p{i}
+                name: Profession {i}
+                description: A test profession.
+                group: g
+                core_twelve: false
+                profession_status: {status}
+                regulation_kind: none
+                labels: [{{text: {shared_label}, label_kind: acronym}}]
+                levels_held: [{{level: qualified, sources: [s], confidence: verified}}]
+                sources: [s]"""
+            + extra.replace("\n    ", "\n                "),
+        )
+    return pptaxonomy.load(tmp_path)
+
+
+def test_lookup_of_a_label_shared_by_two_active_professions_is_ambiguous(tmp_path):
+    small = _two_professions(tmp_path, "XYZ")
+    with pytest.raises(pptaxonomy.AmbiguousLabel) as info:
+        small.lookup("xyz")
+    assert set(info.value.candidates) == {"p1", "p2"}
+    assert isinstance(info.value, LookupError)
+
+
+def test_lookup_prefers_the_active_profession_over_a_deprecated_one(tmp_path):
+    small = _two_professions(tmp_path, "XYZ", second_status="deprecated")
+    assert small.lookup("XYZ").id == "p1"
+    assert small.lookup("Profession 2").replaced_by == "p1"
+
+
+@pytest.mark.parametrize(
+    ("profession", "level", "expected"),
+    [
+        ("cbt-therapist", "trainee", ["S8M"]),
+        ("clinical-psychologist", "trainee", ["S8L"]),
+        ("clinical-psychologist", "consultant", ["SAL"]),
+        ("art-therapist", "qualified", ["S1H"]),
+    ],
+)
+def test_occupation_codes_for(tax, profession, level, expected):
+    assert tax.occupation_codes_for(profession, level) == expected
+
+
+def test_occupation_codes_for_every_level_exist_in_the_code_list(tax):
+    for p in tax:
+        for level in p.level_ids:
+            codes = tax.occupation_codes_for(p.id, level)
+            assert codes, f"{p.id} at {level} has no NHS occupation code"
+            for code in codes:
+                assert tax.is_valid_occupation_code(code), (p.id, level, code)
+
+
+def test_occupation_codes_for_rejects_unknown_ids(tax):
+    with pytest.raises(pptaxonomy.UnknownIdentifier):
+        tax.occupation_codes_for("astronaut")
+    with pytest.raises(pptaxonomy.UnknownIdentifier):
+        tax.occupation_codes_for("clinical-psychologist", "apprentice-wizard")
+
+
+def test_profession_fields(tax):
+    p = tax.professions["counsellor"]
+    assert p.id == "counsellor" and p.name and p.description
+    assert p.levels and all(isinstance(pl, model.ProfessionLevel) for pl in p.levels)
+    assert p.sources and all(s in tax.sources for s in p.sources)
+    assert p.group in tax.groups
+
+
+def test_the_whole_nhs_code_list_is_shipped(tax):
+    nhs = tax.codes["nhs-occupation-code"]
+    assert len(nhs) == 945
+    assert sum(c.is_valid for c in nhs.values()) == 682
+    assert tax.occupation_code("S3L").code_status == "retired"
+    assert tax.occupation_code(" s1m ").name == "Therapist in Psychological Therapy"
+    assert tax.occupation_code("055").care_setting == "Medical psychotherapy"
+    assert tax.code_systems["sds-job-role"].is_retired
+
+
+@given(st.one_of(st.text(), st.none(), st.integers(), st.binary(), st.lists(st.text())))
+def test_is_valid_occupation_code_never_raises(value):
+    result = pptaxonomy.load().is_valid_occupation_code(value)
+    assert result in (True, False)
+
+
+def test_versions():
+    assert pptaxonomy.__version__ == version("pptaxonomy")
+    assert (REPO / "taxonomy" / "VERSION").read_text().strip() == pptaxonomy.DATA_VERSION
+    assert pptaxonomy.load().data_version == pptaxonomy.DATA_VERSION
+
+
+def test_the_read_path_does_not_import_linkml():
+    code = (
+        "import sys, pptaxonomy\n"
+        "t = pptaxonomy.load(); t.lookup('PWP'); t.occupation_codes_for('counsellor')\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('linkml', 'linkml_runtime', 'rdflib', 'click', 'duckdb'))\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
