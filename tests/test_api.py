@@ -209,3 +209,24 @@ def test_the_read_path_does_not_import_linkml():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_load_stays_callable_after_every_submodule_is_imported():
+    """A submodule named like a public function would replace it on the package."""
+    code = (
+        "import importlib, pkgutil, pptaxonomy\n"
+        "for m in pkgutil.walk_packages(pptaxonomy.__path__, 'pptaxonomy.'):\n"
+        "    if not m.name.startswith('pptaxonomy.export'):\n"
+        "        importlib.import_module(m.name)\n"
+        "assert callable(pptaxonomy.load), pptaxonomy.load\n"
+        "print(pptaxonomy.load().lookup('PWP').id)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "psychological-wellbeing-practitioner"
+
+
+def test_codes_keep_their_case_outside_the_nhs_lists(tax):
+    esco = "c3c8c56c-b3ab-4425-a38a-abcace020d22"
+    assert tax.is_valid_occupation_code(esco, "esco-occupation")
+    assert tax.is_valid_occupation_code("r1310", "sds-job-role")

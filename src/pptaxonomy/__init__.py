@@ -21,7 +21,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from .load import Taxonomy
+    from .loader import Taxonomy
 
 __version__ = "0.1.0"
 
@@ -43,7 +43,7 @@ def load(path=None) -> Taxonomy:
 
     The packaged release is loaded once and cached; a ``path`` is read afresh each call.
     """
-    from .load import load as _load
+    from .loader import load as _load
 
     return _load(path)
 
@@ -54,7 +54,7 @@ def __getattr__(name: str):
 
         return data_version()
     if name == "Taxonomy":
-        from .load import Taxonomy
+        from .loader import Taxonomy
 
         return Taxonomy
     raise AttributeError(f"module 'pptaxonomy' has no attribute {name!r}")

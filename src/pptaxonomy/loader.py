@@ -269,8 +269,11 @@ class Taxonomy:
         return out
 
     def occupation_code(self, code: str, code_system: str = NHS_OCCUPATION_CODE):
-        """The code's entry, or None. Codes are compared without surrounding spaces, upper-case."""
-        return self.codes.get(code_system, {}).get(code.strip().upper())
+        """The code's entry, or None. Surrounding spaces are ignored, and so is letter case in
+        code systems whose codes are upper-case (NHS occupation codes, SDS job roles)."""
+        codes = self.codes.get(code_system, {})
+        code = code.strip()
+        return codes.get(code) or codes.get(code.upper())
 
     def is_valid_occupation_code(
         self, code: object, code_system: str = NHS_OCCUPATION_CODE
