@@ -230,3 +230,10 @@ def test_codes_keep_their_case_outside_the_nhs_lists(tax):
     esco = "c3c8c56c-b3ab-4425-a38a-abcace020d22"
     assert tax.is_valid_occupation_code(esco, "esco-occupation")
     assert tax.is_valid_occupation_code("r1310", "sds-job-role")
+
+
+def test_mappings_follow_the_career_ladder_within_a_profession(tax):
+    rank = {level_id: lvl.rank for level_id, lvl in tax.levels.items()}
+    for p in tax:
+        ranks = [rank.get(m.level or "", 0) for m in tax.mappings if m.profession == p.id]
+        assert ranks == sorted(ranks), p.id

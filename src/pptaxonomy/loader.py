@@ -162,7 +162,10 @@ class Taxonomy:
         self.code_systems = dict(sorted(self.code_systems.items()))
         self.groups = dict(sorted(self.groups.items(), key=lambda kv: (kv[1].rank or 0, kv[0])))
         self.levels = dict(sorted(self.levels.items(), key=lambda kv: (kv[1].rank, kv[0])))
-        self.mappings.sort(key=lambda m: m.key)
+        rank = {level_id: lvl.rank for level_id, lvl in self.levels.items()}
+        self.mappings.sort(
+            key=lambda m: (m.profession, rank.get(m.level or "", 0), m.code_system, m.code or "")
+        )
 
     # -- look-ups -------------------------------------------------------------------------
 
