@@ -1,0 +1,160 @@
+"""Integrity of the shipped content: the facts the taxonomy must get right, record by record."""
+
+from __future__ import annotations
+
+import pytest
+
+from pptaxonomy.model import AFC_BANDS
+
+HEE_TWELVE = {
+    "clinical-psychologist", "cbt-therapist", "psychological-wellbeing-practitioner",
+    "counsellor", "child-and-adolescent-psychotherapist", "counselling-psychologist",
+    "forensic-psychologist", "health-psychologist", "family-therapist", "adult-psychotherapist",
+    "childrens-wellbeing-practitioner", "education-mental-health-practitioner",
+}  # fmt: skip
+HCPC_DOMAIN_TITLES = {
+    "clinical-psychologist": "Clinical psychologist",
+    "counselling-psychologist": "Counselling psychologist",
+    "educational-psychologist": "Educational psychologist",
+    "forensic-psychologist": "Forensic psychologist",
+    "health-psychologist": "Health psychologist",
+    "occupational-psychologist": "Occupational psychologist",
+    "sport-and-exercise-psychologist": "Sport and exercise psychologist",
+    "art-therapist": "Art therapist",
+    "dramatherapist": "Dramatherapist",
+    "music-therapist": "Music therapist",
+}
+OTHER_SYSTEMS = ("sds-job-role", "soc-2020", "isco-08", "esco-occupation")
+
+
+def test_exactly_the_hee_twelve_are_core(tax):
+    assert {p.id for p in tax if p.core_twelve} == HEE_TWELVE
+
+
+@pytest.mark.parametrize(("profession", "title"), sorted(HCPC_DOMAIN_TITLES.items()))
+def test_hcpc_protected_titles(tax, profession, title):
+    p = tax.professions[profession]
+    assert title.casefold() in {t.casefold() for t in p.protected_titles}
+    assert p.regulation_kind == "statutory" and p.regulator == "hcpc"
+    assert "hcpc-register" in {r.register for r in p.registrations}
+
+
+def test_art_psychotherapist_is_a_protected_title_of_art_therapists(tax):
+    assert "Art psychotherapist" in tax.professions["art-therapist"].protected_titles
+
+
+def test_shared_practitioner_psychologist_titles_sit_on_the_hcpc_register(tax):
+    titles = {lab.text for lab in tax.registers["hcpc-register"].protected_titles}
+    assert {"Practitioner psychologist", "Registered psychologist"} <= titles
+
+
+def test_only_hcpc_professions_have_protected_titles(tax):
+    for p in tax:
+        if p.protected_titles:
+            assert p.regulation_kind == "statutory", p.id
+        for lab in p.labels:
+            if lab.kind == "protected_title":
+                assert lab.protected_by == "hcpc" and lab.sources and lab.confidence
+
+
+def test_titles_that_are_not_protected_are_not_marked_protected(tax):
+    protected = {t.casefold() for p in tax for t in p.protected_titles}
+    assert not {"psychologist", "counsellor", "psychotherapist", "therapist"} & protected
+
+
+def test_aft_is_not_a_register(tax):
+    aft = tax.professional_bodies["aft"]
+    assert "register_holder" not in aft.body_roles
+    assert not [r for r in tax.registers.values() if r.owner == "aft"]
+    family = tax.professions["family-therapist"]
+    assert "ukcp-register" in {r.register for r in family.registrations}
+
+
+def test_accredited_registers_are_accredited_by_the_psa(tax):
+    for r in tax.registers.values():
+        if r.register_kind == "accredited_register":
+            assert r.accreditation and r.accreditation.accredited_by == "psa", r.id
+            assert r.owner in tax.professional_bodies, r.id
+        else:
+            assert r.regulator == "hcpc", r.id
+
+
+def test_sourced_accreditation_dates(tax):
+    since = {r.id: r.accreditation.since for r in tax.registers.values() if r.accreditation}
+    assert since["acp-register"] == "2014"
+    assert since["bps-wpw-register"] == "2022-08-25"
+    assert since["cbt-register-uk"] == "2023-07-07"
+
+
+def test_arts_therapists_are_also_allied_health_professions(tax):
+    for pid in ("art-therapist", "dramatherapist", "music-therapist"):
+        p = tax.professions[pid]
+        assert p.group == "psychological-therapists"
+        assert "allied-health-professions" in p.other_groups
+
+
+def test_every_fact_carries_sources_and_a_confidence(tax):
+    facts = []
+    for p in tax:
+        facts += [(p.id, f"level {pl.level}", pl) for pl in p.levels]
+        facts += [(p.id, f"register {r.register}", r) for r in p.registrations]
+        facts += [(p.id, f"progression {g.to_profession}", g) for g in p.progressions]
+    facts += [(m.profession, f"mapping {m.code_system}:{m.code}", m) for m in tax.mappings]
+    facts += [(e.id, "entity", e) for e in (*tax.regulators.values(), *tax.registers.values(),
+                                              *tax.professional_bodies.values())]  # fmt: skip
+    missing = [(who, what) for who, what, f in facts if not (f.sources and f.confidence)]
+    assert not missing
+
+
+def test_bands_are_agenda_for_change_bands_in_order(tax):
+    for p in tax:
+        for pl in p.levels:
+            if pl.pay_scale == "agenda_for_change" and pl.band_min:
+                assert pl.band_min in AFC_BANDS and (pl.band_max or pl.band_min) in AFC_BANDS
+                assert pl.bands, (p.id, pl.level)
+            if pl.pay_scale != "agenda_for_change":
+                assert pl.band_min is None and pl.pay_note, (p.id, pl.level)
+
+
+def test_educational_psychologists_are_paid_on_soulbury(tax):
+    qualified = tax.professions["educational-psychologist"].level("qualified")
+    assert qualified.pay_scale == "soulbury" and "Soulbury" in qualified.pay_note
+
+
+@pytest.mark.parametrize(
+    ("profession", "label"),
+    [
+        ("psychological-wellbeing-practitioner", "IAPT psychological wellbeing practitioner"),
+        ("cbt-therapist", "High intensity therapist"),
+        ("family-therapist", "Systemic family therapist"),
+    ],
+)
+def test_well_known_other_names(tax, profession, label):
+    assert tax.lookup(label).id == profession
+
+
+def test_every_profession_has_a_row_or_a_no_match_in_every_other_code_system(tax):
+    for p in tax:
+        for system in OTHER_SYSTEMS:
+            assert tax.mappings_for(p.id, code_system=system), (p.id, system)
+
+
+def test_nhs_codes_use_the_psychology_and_arts_therapy_areas_only(tax):
+    for m in tax.mappings:
+        if m.code_system == "nhs-occupation-code" and m.code:
+            assert m.code[0] == "S" and m.code[2] in "LMH", (m.profession, m.code)
+
+
+def test_medical_psychotherapy_codes_are_never_mapped(tax):
+    assert not [m for m in tax.mappings if m.code in ("055", "155")]
+
+
+def test_no_mapping_claims_a_profession_specific_nhs_code_exactly(tax):
+    """The manual has no profession-specific codes, so NHS rows are never exactMatch."""
+    exact = [m for m in tax.mappings if m.code_system == "nhs-occupation-code"
+             and m.predicate == "exactMatch" and not m.no_match]  # fmt: skip
+    assert not exact
+
+
+def test_sds_code_system_is_declared_retired(tax):
+    assert tax.code_systems["sds-job-role"].code_system_status == "retired"
