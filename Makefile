@@ -33,7 +33,7 @@ lint: $(STAMP) ## Lint the Python code and the LinkML schema
 	$(BIN)/linkml-lint --config .linkmllint.yaml schema/pptaxonomy.yaml
 
 build: $(STAMP) ## Build every published artefact
-	@echo "artefacts: nothing to build yet beyond the validated taxonomy"
+	$(PP) build --out .
 
 all: install validate build ## Install, validate and build everything
 	@echo "make all: done. Run 'make test' for lint and the test suite."

@@ -95,3 +95,97 @@ def validate(paths: tuple[str, ...], fmt: str) -> None:
     from .validate import run_cli
 
     sys.exit(run_cli(paths, fmt))
+
+
+@main.command()
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False),
+    default=".",
+    show_default=True,
+    help="Folder to write artefacts/ and mappings/ under (`make all` uses the repository).",
+)
+def build(out: str) -> None:
+    """Write every published artefact: JSON Schema, JSON, OWL, SHACL, SKOS, CSV, SSSOM, FHIR.
+
+    One process, byte-identical output, each file written atomically (a failed build leaves the
+    previous artefacts in place). Needs the build extra (LinkML, rdflib).
+
+    \b
+    Example:
+      pptaxonomy build --out .
+    """
+    from .export.build import run_cli
+
+    sys.exit(run_cli(out))
+
+
+_AUDIT_STATUSES = (
+    "consistent", "code-mismatch", "psych-code-unrecognised-title", "not-psychological",
+    "ambiguous", "invalid-code", "retired-code", "no-code",
+)
+
+
+def _status_list(ctx, param, value):
+    out = []
+    for part in value or ():
+        for s in part.split(","):
+            s = s.strip()
+            if s and s not in _AUDIT_STATUSES:
+                raise click.BadParameter(f"{s!r} is not a status; choose from {', '.join(_AUDIT_STATUSES)}")
+            if s:
+                out.append(s)
+    return tuple(out)
+
+
+@main.command("match")
+@click.argument("titles", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per title.")
+def match_cmd(titles: tuple[str, ...], as_json: bool) -> None:
+    """Read job TITLES: the profession and level each names, or why it names none.
+
+    Give "-" to read titles from standard input, one a line.
+
+    \b
+    Examples:
+      pptaxonomy match "Snr Clin Psych - CAMHS" "Trainee PWP" "Staff Nurse"
+      pptaxonomy match --json "High Intensity Therapist (Band 7)"
+    """
+    from .matcher import cli_match
+
+    if titles == ("-",):
+        titles = tuple(line.rstrip("\r\n") for line in sys.stdin)
+    sys.exit(cli_match(titles, as_json))
+
+
+@main.command("audit")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--title-column", required=True, help="Column holding the job or position title.")
+@click.option("--code-column", help="Column holding the NHS occupation code.")
+@click.option("--key-column", help="Column identifying a row (e.g. assignment number); the report quotes it.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Row-level CSV: the input columns plus pp_* columns.")
+@click.option("--report", "reports", multiple=True, type=click.Path(dir_okay=False),
+              help="Summary report, .json or .html (repeatable).")
+@click.option("--encoding", help="Input encoding (default: detect UTF-8, UTF-8 BOM, UTF-16 BOM, else cp1252).")
+@click.option("--sheet", help="XLSX sheet to read (default: the first).")
+@click.option("--fail-on", "fail_on", multiple=True, callback=_status_list, metavar="STATUS[,STATUS]",
+              help="Exit 1 when any row has one of these statuses (for pipelines).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of a table.")
+def audit_cmd(file, title_column, code_column, key_column, output, reports, encoding, sheet,
+              fail_on, as_json) -> None:
+    """Audit a staff extract (CSV or XLSX): profession, level and code check for every row.
+
+    Exit 0 when the audit ran, whatever it found; 1 when --fail-on statuses were found;
+    2 for an unusable file or argument.
+
+    \b
+    Example:
+      pptaxonomy audit extract.csv --title-column "Position Title" \\
+          --code-column "Occupation Code" --key-column "Assignment Number" \\
+          --output audited.csv --report audit.html --report audit.json
+    """
+    from .audit import cli_audit
+
+    sys.exit(cli_audit(file, title_column, code_column, key_column, output, reports, encoding,
+                       sheet, fail_on, as_json))
