@@ -1,0 +1,1614 @@
+"""Validate taxonomy files: YAML safety, the LinkML schema (closed) and integrity rules.
+
+``pptaxonomy validate [PATHS...]`` calls ``run_cli``; Python callers use ``validate_paths``,
+which returns a ``Report`` of every problem found (never only the first), each with the file,
+the 1-based line and column of the offending key or value, a rule id from ``RULES``, a message
+and a hint. Several paths are validated together as one taxonomy (their union), so a fixture
+file can be overlaid on the shipped taxonomy.
+
+LinkML is never imported: the schema is interpreted by ``schemalite`` and the YAML is read by
+``yamlsafe``, which keeps positions. Every rule the validator emits is registered in ``RULES``
+(the documentation's rule list is generated from it).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import difflib
+import hashlib
+import io
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from . import yamlsafe
+from .errors import PPTaxonomyError
+from .schemalite import ClassDef, Schema, Slot, load_schema
+
+NHS_OCCUPATION_CODE = "nhs-occupation-code"
+AFC_BANDS: tuple[str, ...] = ("1", "2", "3", "4", "5", "6", "7", "8a", "8b", "8c", "8d", "9")
+_BAND_RANK = {b: i for i, b in enumerate(AFC_BANDS)}
+_AFC = "agenda_for_change"
+_PARTIAL_DATE = "^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
+_URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+$")
+_CURIE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*:[^\s]*$")
+_HTTP_RE = re.compile(r"^https?://[^/\s?#]+\.[^/\s?#]*[^\s]*$|^https?://localhost([:/][^\s]*)?$")
+
+
+class Rule(NamedTuple):
+    """A registered rule: what it checks, and the hint shown when no better one is computed."""
+
+    title: str
+    description: str
+    hint: str
+    severity: str = "error"
+
+
+RULES: dict[str, Rule] = {
+    # -- YAML layer (yamlsafe) -------------------------------------------------------------
+    "yaml-encoding": Rule(
+        "File is not UTF-8",
+        "Taxonomy files are UTF-8 text. The position is that of the first byte that is not.",
+        "save the file as UTF-8",
+    ),
+    "yaml-empty": Rule(
+        "File is empty",
+        "The file holds no YAML document: it is empty or holds only comments or '---'.",
+        "add content such as 'professions:' or delete the file",
+    ),
+    "yaml-syntax": Rule(
+        "YAML syntax error",
+        "The YAML parser cannot read the file (at the parser's own line and column), or the "
+        "file holds more than one YAML document, or a control character.",
+        "see the YAML syntax at the line shown",
+    ),
+    "yaml-duplicate-key": Rule(
+        "Key given twice",
+        "A mapping gives the same key twice. Most YAML readers silently keep the last; the "
+        "validator keeps the first and reports the second.",
+        "remove or merge one of them",
+    ),
+    "yaml-tag": Rule(
+        "Tag not allowed",
+        "An explicit tag other than the core ones (!!str, !!int, !!float, !!bool, !!null, "
+        "!!map, !!seq, !!timestamp), such as !!python/object or !foo, or a core tag whose text "
+        "it cannot be read as (!!int abc).",
+        "remove the tag; taxonomy files use plain YAML only",
+    ),
+    "yaml-alias": Rule(
+        "Anchor or alias",
+        "Anchors (&name) and aliases (*name) are not used in the taxonomy. Aliases are never "
+        "expanded (this defuses alias bombs) and read as null.",
+        "write the value out in full",
+    ),
+    "yaml-key-type": Rule(
+        "Key is not text",
+        "A mapping key that YAML reads as a number, boolean, null, list or mapping, such as "
+        "'1:' or 'yes:'. The entry is skipped.",
+        'quote a key meant as text, e.g. "yes":',
+    ),
+    "yaml-depth": Rule(
+        "Nesting too deep",
+        f"Values nested more than {yamlsafe.MAX_DEPTH} deep; parsing stops there.",
+        "check the brackets and indentation",
+    ),
+    "yaml-unquoted-date": Rule(
+        "Unquoted date",
+        "An unquoted date such as 2023-07-07. The validator reads it as the text written, but "
+        "other YAML readers (LinkML's among them) turn it into a date object, which the schema "
+        "does not accept where text is expected.",
+        'quote it: "2023-07-07"',
+        "warning",
+    ),
+    # -- schema --------------------------------------------------------------------------
+    "unknown-field": Rule(
+        "Unknown field",
+        "A key that is not a slot of the object's class. Classes are closed.",
+        "check the spelling against the schema",
+    ),
+    "missing-required": Rule(
+        "Required field missing",
+        "A slot the schema marks required (or the identifier) is absent, null or an empty list. "
+        "Reported at the object's first key.",
+        "add the field",
+    ),
+    "wrong-type": Rule(
+        "Wrong type",
+        "A value of the wrong YAML type: text, integer, boolean, list or mapping, such as an "
+        "unquoted number where text is expected, a single value where a list is, an empty list "
+        "item, or a file that is not a mapping.",
+        "quote numbers meant as text; write lists as [a, b]",
+    ),
+    "invalid-enum": Rule(
+        "Value not permitted",
+        "A value that is not one of the enumeration's permissible values.",
+        "use one of the permissible values",
+    ),
+    "pattern-mismatch": Rule(
+        "Value does not match the pattern",
+        "A text value does not match the slot's pattern, such as an identifier that is not "
+        "lower-kebab-case.",
+        "identifiers are lower-kebab-case, e.g. clinical-psychologist",
+    ),
+    "value-out-of-range": Rule(
+        "Number out of range",
+        "A number below the slot's minimum_value or above its maximum_value.",
+        "use a number within the range",
+    ),
+    "invalid-uri": Rule(
+        "Not a URI",
+        "A value of range uri that is not an absolute URI (a scheme such as https: and no "
+        "spaces; web addresses need a host).",
+        "write the full address, e.g. https://www.example.org/page",
+    ),
+    "invalid-date": Rule(
+        "Not a date",
+        "A value of range date that is not a calendar date YYYY-MM-DD, or a YYYY[-MM[-DD]] "
+        "partial date with a month or day that does not exist.",
+        "write dates as YYYY-MM-DD",
+    ),
+    "empty-value": Rule(
+        "Empty value",
+        "A key with no value (null) on an optional slot. It carries no information and is "
+        "usually an unfinished edit.",
+        "fill it in or remove the key",
+        "warning",
+    ),
+    # -- integrity ------------------------------------------------------------------------
+    "duplicate-id": Rule(
+        "Identifier defined twice",
+        "Identifiers are unique across all files and all entity kinds. Reported at the second "
+        "definition, naming the first.",
+        "rename one of them; identifiers are never reused",
+    ),
+    "unresolved-reference": Rule(
+        "Reference to an unknown entity",
+        "A reference (group, regulator, register, via, protected_by, level, profession, "
+        "code_system, sources, to_profession, replaced_by, consider, ...) names no entity, or "
+        "names an entity of the wrong kind.",
+        "define the entity or fix the spelling",
+    ),
+    "label-conflict": Rule(
+        "Label on two professions",
+        "Two different active professions share a name or label (compared case-, space- and "
+        "quote-insensitively), so a label look-up would be ambiguous.",
+        "keep the label on one profession only",
+    ),
+    "unknown-code": Rule(
+        "Code not in the code system",
+        "A mapping's code is not listed by its code system (the code list CSV or the "
+        "occupation_codes entries).",
+        "check the code against the code list",
+    ),
+    "retired-code": Rule(
+        "Mapping to a retired code",
+        "A mapping targets a code that is no longer valid, without target_retired: true.",
+        "map to a current code, or add target_retired: true for a historical mapping",
+    ),
+    "code-list-checksum": Rule(
+        "Code list checksum",
+        "A code system's code_list_file is missing, has no code_list_sha256, or its SHA-256 "
+        "differs from code_list_sha256.",
+        "regenerate the file from its source, or record the new checksum",
+    ),
+    "code-list-format": Rule(
+        "Code list unreadable",
+        "A code list CSV lacks its code column (occupation_code or code), is not UTF-8, has an "
+        "empty code, or its path leaves the taxonomy directory.",
+        "code lists are UTF-8 CSV with a header row",
+    ),
+    "duplicate-code": Rule(
+        "Code listed twice",
+        "The same code is listed twice in one code system (in its CSV or occupation_codes).",
+        "remove one of the entries",
+    ),
+    "deprecated-replacement": Rule(
+        "Deprecation without an active replacement",
+        "A deprecated entity (deprecated: true, or profession_status: deprecated) must name "
+        "replaced_by or consider, each an active entity of the same kind; an active entity "
+        "must not have replaced_by or consider.",
+        "name an active replacement, or remove replaced_by / consider",
+    ),
+    "deprecated-reference": Rule(
+        "Reference to a deprecated entity",
+        "An active entity refers to a deprecated one.",
+        "refer to its replacement",
+        "warning",
+    ),
+    "mapping-level-not-held": Rule(
+        "Mapping at a level the profession lacks",
+        "A mapping's level is not one of the profession's levels_held.",
+        "add the level to the profession or fix the mapping's level",
+    ),
+    "missing-crosswalk": Rule(
+        "Level without an NHS occupation code",
+        "Every level of every active profession needs at least one nhs-occupation-code mapping "
+        "row for that level (or a row without a level), or an explicit no_match row.",
+        "add a mappings row with a code, or with no_match: true",
+    ),
+    "mapping-target": Rule(
+        "Mapping needs a code or no_match",
+        "A mapping has exactly one of a code or no_match: true.",
+        "give either code: or no_match: true",
+    ),
+    "band-order": Rule(
+        "Band range reversed",
+        "band_min is above band_max on the Agenda for Change spine "
+        "(1, 2, 3, 4, 5, 6, 7, 8a, 8b, 8c, 8d, 9), on a profession level or a generic level.",
+        "swap band_min and band_max",
+    ),
+    "framework-level-order": Rule(
+        "Career framework range reversed",
+        "A level's career_framework_level_min is above its career_framework_level_max.",
+        "swap the two values",
+    ),
+    "band-outside-level": Rule(
+        "Profession's bands outside the level's span",
+        "A profession level's bands fall outside the typical band span of the generic level.",
+        "widen the generic level's span or check the profession's bands",
+        "warning",
+    ),
+    "level-order": Rule(
+        "Levels not lowest first",
+        "A profession's levels_held are not in the order of the generic levels' rank.",
+        "list the levels lowest first",
+        "warning",
+    ),
+    "pay-scale": Rule(
+        "Pay outside Agenda for Change",
+        "A level paid on another scale (pay_scale other than agenda_for_change) must describe "
+        "its pay in pay_note and give no Agenda for Change bands.",
+        "remove band_min / band_max and describe the scale in pay_note",
+    ),
+    "protected-title-unsourced": Rule(
+        "Protected title without its authority",
+        "A label of kind protected_title needs protected_by (the regulator), sources and "
+        "confidence.",
+        "add protected_by, sources and confidence",
+    ),
+    "statutory-without-regulator": Rule(
+        "Statutory regulation without a regulator",
+        "A profession with regulation_kind statutory, or a register with register_kind "
+        "statutory, names no regulator.",
+        "add regulator: <id of the statutory regulator>",
+    ),
+    "duplicate-level": Rule(
+        "Level listed twice",
+        "A profession lists the same level twice in levels_held.",
+        "merge the two entries",
+    ),
+    "duplicate-mapping": Rule(
+        "Mapping row given twice",
+        "Two mapping rows have the same profession, level, code system and code (or are both "
+        "no_match rows).",
+        "remove one of the rows",
+    ),
+    "unused-source": Rule(
+        "Source never cited",
+        "A source that nothing refers to.",
+        "cite it from the facts it supports, or remove it",
+        "warning",
+    ),
+    # -- input -----------------------------------------------------------------------------
+    "io-error": Rule(
+        "File cannot be read",
+        "A taxonomy file or code list exists but cannot be read (permissions, a directory, "
+        "an I/O error). The command exits with status 2.",
+        "check the file's permissions",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    file: str
+    line: int
+    col: int
+    rule: str
+    message: str
+    hint: str = ""
+    severity: str = "error"
+
+    def as_text(self) -> str:
+        prefix = "warning: " if self.severity == "warning" else ""
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"{self.file}:{self.line}:{self.col}: {self.rule}: {prefix}{self.message}{hint}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Report:
+    problems: list[Problem]
+    files_checked: int
+    counts: dict[str, int] = field(default_factory=dict)
+    data_version: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def io_failed(self) -> bool:
+        return any(p.rule == "io-error" for p in self.problems)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "files": self.files_checked,
+            "problems": len(self.problems),
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "data_version": self.data_version,
+            "notes": self.notes,
+            **self.counts,
+        }
+
+    def summary_line(self) -> str:
+        e, w = len(self.errors), len(self.warnings)
+        files = _plural(self.files_checked, "file")
+        version = f" (taxonomy {self.data_version})" if self.data_version else ""
+        if self.ok:
+            extra = f"; {_plural(w, 'warning')}" if w else ""
+            return (
+                f"ok: {files}, {_plural(self.counts.get('professions', 0), 'profession')}, "
+                f"{_plural(self.counts.get('mappings', 0), 'mapping')}{extra}{version}"
+            )
+        return (
+            f"{_plural(e + w, 'problem')} ({_plural(e, 'error')}, {_plural(w, 'warning')}) "
+            f"in {files}{version}"
+        )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+class UsageError(PPTaxonomyError, OSError):
+    """A path given to the validator does not exist or holds no taxonomy files."""
+
+    code = "usage-error"
+
+
+# -- inputs ---------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _File:
+    display: str
+    path: Path
+    root: Path  # the taxonomy directory code_list_file paths are relative to
+    doc: yamlsafe.Document | None = None
+
+
+def _display(path: Path) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def _root_of(path: Path) -> Path:
+    """The nearest directory at or above ``path`` holding VERSION; else the path's directory."""
+    start = path if path.is_dir() else path.parent
+    for candidate in (start, *start.parents):
+        if (candidate / "VERSION").is_file():
+            return candidate
+    return start
+
+
+def _inputs(paths: Sequence[Path] | None) -> list[_File]:
+    if not paths:
+        from ._data import taxonomy_dir
+
+        root = taxonomy_dir()
+        given: list[tuple[Path, str | None]] = [(root, None)]
+    else:
+        given = [(Path(p), str(p)) for p in paths]
+    out: list[_File] = []
+    seen: set[Path] = set()
+    for path, shown in given:
+        if not path.exists():
+            raise UsageError(f"{shown or path}: no such file or directory")
+        root = _root_of(path)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*.yaml") if p.is_file())
+            if not files:
+                raise UsageError(f"{shown or path}: no *.yaml files in this directory")
+            for f in files:
+                real = f.resolve()
+                if real in seen:
+                    continue
+                seen.add(real)
+                rel = f.relative_to(path)
+                display = os.path.normpath(os.path.join(shown, rel)) if shown else _display(f)
+                out.append(_File(display, f, root))
+        else:
+            real = path.resolve()
+            if real in seen:
+                continue
+            seen.add(real)
+            out.append(_File(shown or _display(path), path, root))
+    return out
+
+
+# -- the validator --------------------------------------------------------------------------
+
+
+@dataclass(slots=True, eq=False)
+class _Obj:
+    """One mapping validated against a class, with where it is."""
+
+    cls: str
+    data: dict[str, Any]
+    file: _File
+    path: tuple[Any, ...]
+    owner: _Obj | None  # the top-level entity or mapping it belongs to (itself when top-level)
+
+    def pos(self, *sub: Any) -> tuple[int, int]:
+        assert self.file.doc is not None
+        return self.file.doc.pos((*self.path, *sub))
+
+    def key_pos(self, *sub: Any) -> tuple[int, int]:
+        assert self.file.doc is not None
+        return self.file.doc.key_pos((*self.path, *sub))
+
+    def where(self, *sub: Any) -> str:
+        return f"{self.file.display}:{self.pos(*sub)[0]}"
+
+    def text(self, key: str) -> str | None:
+        value = self.data.get(key)
+        return value if isinstance(value, str) else None
+
+    def texts(self, key: str) -> list[tuple[int, str]]:
+        value = self.data.get(key)
+        if not isinstance(value, list):
+            return []
+        return [(i, v) for i, v in enumerate(value) if isinstance(v, str)]
+
+    @property
+    def ident(self) -> str | None:
+        return self.text("id")
+
+    @property
+    def deprecated(self) -> bool:
+        return self.data.get("deprecated") is True or (
+            self.cls == "Profession" and self.data.get("profession_status") == "deprecated"
+        )
+
+
+@dataclass(slots=True)
+class _Ref:
+    slot: str
+    target_cls: str
+    value: str
+    obj: _Obj
+    sub: tuple[Any, ...]  # path of the value below obj.path
+
+
+class _Code(NamedTuple):
+    valid: bool
+    where: str
+
+
+_TYPE_WORDS = {
+    "str": "text",
+    "int": "an integer",
+    "float": "a number",
+    "bool": "true or false",
+    "uri": "a URI (text)",
+    "uriorcurie": "a URI or CURIE (text)",
+    "date": "a date (text)",
+    "datetime": "a date and time (text)",
+    "time": "a time (text)",
+    "date_or_datetime": "a date (text)",
+}
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int):
+        return f"the integer {value}"
+    if isinstance(value, float):
+        return f"the number {value}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"the text {_short(value)!r}"
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _closest(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
+    hits = difflib.get_close_matches(word, list(candidates), n=1, cutoff=cutoff)
+    return hits[0] if hits else None
+
+
+def _choices(values: Sequence[str], limit: int = 12) -> str:
+    shown = ", ".join(values[:limit])
+    return shown + (", ..." if len(values) > limit else "")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+class _Validator:
+    def __init__(self, schema: Schema):
+        self.schema = schema
+        self.problems: list[Problem] = []
+        self.objects: dict[str, list[_Obj]] = {name: [] for name in schema.classes}
+        self.refs: list[_Ref] = []
+        self.entities: dict[str, _Obj] = {}
+        self.codes: dict[str, dict[str, _Code]] = {}
+        self.unreadable_systems: set[str] = set()
+        self.unreadable_files = 0
+
+    # -- reporting ------------------------------------------------------------------------
+
+    def add(
+        self,
+        rule: str,
+        file: str,
+        pos: tuple[int, int],
+        message: str,
+        hint: str | None = None,
+    ) -> None:
+        info = RULES[rule]
+        hint = info.hint if hint is None else hint
+        self.problems.append(Problem(file, pos[0], pos[1], rule, message, hint, info.severity))
+
+    def at(self, rule: str, obj: _Obj, sub: tuple[Any, ...], message: str, hint=None) -> None:
+        self.add(rule, obj.file.display, obj.pos(*sub), message, hint)
+
+    # -- files ----------------------------------------------------------------------------
+
+    def read(self, f: _File) -> None:
+        try:
+            data = f.path.read_bytes()
+        except OSError as exc:
+            self.unreadable_files += 1
+            self.add("io-error", f.display, (1, 1), f"cannot read the file: {exc.strerror or exc}")
+            return
+        doc = yamlsafe.parse(data)
+        f.doc = doc
+        for p in doc.problems:
+            self.problems.append(
+                Problem(f.display, p.line, p.col, p.rule, p.message, p.hint, p.severity)
+            )
+        if doc.value is None:
+            if doc.ok:  # a document that is only null, e.g. '~'
+                self.add("wrong-type", f.display, doc.pos(()), _ROOT_MESSAGE, _ROOT_HINT)
+            else:
+                self.unreadable_files += 1
+            return
+        root = self.schema.cls(self.schema.tree_root)
+        if not isinstance(doc.value, dict):
+            self.add(
+                "wrong-type",
+                f.display,
+                doc.pos(()),
+                f"{_ROOT_MESSAGE}, not {_describe(doc.value)}",
+                _ROOT_HINT,
+            )
+            return
+        self.check_object(doc.value, root, f, (), None, top=True)
+
+    # -- schema ---------------------------------------------------------------------------
+
+    def check_object(
+        self,
+        data: dict[str, Any],
+        cls: ClassDef,
+        f: _File,
+        path: tuple[Any, ...],
+        owner: _Obj | None,
+        top: bool = False,
+    ) -> _Obj:
+        obj = _Obj(cls.name, data, f, path, owner)
+        if owner is None and not top:
+            obj.owner = obj
+        self.objects[cls.name].append(obj)
+        slots = cls.slots
+        for key, value in data.items():
+            slot = slots.get(key)
+            if slot is None:
+                close = _closest(key, slots)
+                hint = (
+                    f"did you mean {close!r}?"
+                    if close
+                    else f"fields of {cls.name}: {_choices(list(slots), 40)}"
+                )
+                self.add(
+                    "unknown-field",
+                    f.display,
+                    obj.key_pos(key),
+                    f"{cls.name} has no field {key!r}",
+                    hint,
+                )
+                continue
+            self.check_slot(obj, slot, value, (key,))
+        for slot in slots.values():
+            if not slot.required:
+                continue
+            value = data.get(slot.name)
+            if value is None or value == [] or value == {}:
+                shown = " (its identifier)" if slot.identifier else ""
+                what = "is missing" if slot.name not in data else "is empty"
+                sub = () if slot.name not in data else (slot.name,)
+                self.add(
+                    "missing-required",
+                    f.display,
+                    obj.pos(*sub),
+                    f"{cls.name}{_label_of(data)} requires {slot.name!r}{shown}, which {what}",
+                    f"add {slot.name}: {_short(slot.description, 80) or slot.range}",
+                )
+        return obj
+
+    def check_slot(self, obj: _Obj, slot: Slot, value: Any, sub: tuple[Any, ...]) -> None:
+        if value is None:
+            if not slot.required:
+                self.at("empty-value", obj, sub, f"{slot.name!r} has no value")
+            return
+        if slot.multivalued:
+            if (
+                slot.kind == "class"
+                and slot.inlined
+                and not slot.inlined_as_list
+                and isinstance(value, dict)
+            ):
+                self.check_dict_form(obj, slot, value, sub)
+                return
+            if not isinstance(value, list):
+                self.at(
+                    "wrong-type",
+                    obj,
+                    sub,
+                    f"{slot.name!r} takes a list, not {_describe(value)}",
+                    f"write it as a list: {slot.name}: [{_short(str(value), 30)}]"
+                    if not isinstance(value, dict)
+                    else f"write it as a list of items under {slot.name}:",
+                )
+                return
+            for i, item in enumerate(value):
+                if item is None:
+                    self.at(
+                        "wrong-type",
+                        obj,
+                        (*sub, i),
+                        f"item {i + 1} of {slot.name!r} is empty (null)",
+                        "remove the empty '-' line or the extra comma",
+                    )
+                    continue
+                self.check_single(obj, slot, item, (*sub, i))
+            return
+        if isinstance(value, list):
+            self.at(
+                "wrong-type",
+                obj,
+                sub,
+                f"{slot.name!r} takes a single value, not a list",
+                "give one value without brackets or dashes",
+            )
+            return
+        self.check_single(obj, slot, value, sub)
+
+    def check_dict_form(self, obj: _Obj, slot: Slot, value: dict, sub: tuple[Any, ...]) -> None:
+        cls = self.schema.cls(slot.range)
+        for key, item in value.items():
+            if item is None:
+                item = {}
+            if not isinstance(item, dict):
+                self.at("wrong-type", obj, (*sub, key), f"expected a mapping for {key!r}")
+                continue
+            if cls.identifier and cls.identifier not in item:
+                item = {cls.identifier: key, **item}
+            self.check_object(item, cls, obj.file, (*obj.path, *sub, key), obj.owner)
+
+    def check_single(self, obj: _Obj, slot: Slot, value: Any, sub: tuple[Any, ...]) -> None:
+        kind = slot.kind
+        if kind == "class":
+            if slot.inlined:
+                if isinstance(value, dict):
+                    owner = obj.owner if obj.owner is not None else None
+                    self.check_object(
+                        value, self.schema.cls(slot.range), obj.file, (*obj.path, *sub), owner
+                    )
+                else:
+                    self.at(
+                        "wrong-type",
+                        obj,
+                        sub,
+                        f"{slot.name!r} takes a mapping (a {slot.range}), not {_describe(value)}",
+                        f"write the {slot.range}'s fields indented below the key",
+                    )
+            elif isinstance(value, str):
+                self.refs.append(_Ref(slot.name, slot.range, value, obj, sub))
+            else:
+                self.at(
+                    "wrong-type",
+                    obj,
+                    sub,
+                    f"{slot.name!r} takes the identifier of a {slot.range} (text), "
+                    f"not {_describe(value)}",
+                    "write the identifier, e.g. clinical-psychologist",
+                )
+            return
+        if kind == "enum":
+            allowed = self.schema.enums.get(slot.range, ())
+            if not isinstance(value, str):
+                hint = (
+                    f'quote it: "{_yaml_text(value)}"'
+                    if _yaml_text(value) in allowed
+                    else f"one of: {_choices(allowed)}"
+                )
+                self.at(
+                    "wrong-type",
+                    obj,
+                    sub,
+                    f"{slot.name!r} takes text (a {slot.range}), not {_describe(value)}",
+                    hint,
+                )
+            elif allowed and value not in allowed:
+                close = _closest(value, allowed, 0.5)
+                hint = f"one of: {_choices(allowed)}"
+                if close:
+                    hint = f"did you mean {close!r}? ({hint})"
+                self.at(
+                    "invalid-enum",
+                    obj,
+                    sub,
+                    f"{_short(value)!r} is not a permitted {slot.name} ({slot.range})",
+                    hint,
+                )
+            return
+        if kind != "type":
+            return  # linkml:Any
+        base = slot.base
+        if base == "bool":
+            if not isinstance(value, bool):
+                self.at(
+                    "wrong-type",
+                    obj,
+                    sub,
+                    f"{slot.name!r} takes true or false, not {_describe(value)}",
+                    "write true or false (unquoted)",
+                )
+            return
+        if base in ("int", "float"):
+            ok = isinstance(value, int) if base == "int" else isinstance(value, (int, float))
+            if not ok or isinstance(value, bool):
+                self.at(
+                    "wrong-type",
+                    obj,
+                    sub,
+                    f"{slot.name!r} takes {_TYPE_WORDS[base]}, not {_describe(value)}",
+                    "write the number unquoted, e.g. 3",
+                )
+                return
+            lo, hi = slot.minimum_value, slot.maximum_value
+            if (lo is not None and value < lo) or (hi is not None and value > hi):
+                bounds = " to ".join(
+                    str(int(b) if float(b).is_integer() else b) for b in (lo, hi) if b is not None
+                )
+                rng = (
+                    f"{bounds}"
+                    if lo is not None and hi is not None
+                    else (f"at least {lo:g}" if lo is not None else f"at most {hi:g}")
+                )
+                self.at(
+                    "value-out-of-range",
+                    obj,
+                    sub,
+                    f"{slot.name!r} is {value}, outside {rng}",
+                    f"use a value from {rng}" if lo is not None and hi is not None else None,
+                )
+            return
+        # text-based types
+        if not isinstance(value, str):
+            hint = (
+                f'quote it: "{_yaml_text(value)}"'
+                if isinstance(value, (int, float, bool))
+                else "write it as text"
+            )
+            self.at(
+                "wrong-type",
+                obj,
+                sub,
+                f"{slot.name!r} takes {_TYPE_WORDS.get(base, 'text')}, not {_describe(value)}",
+                hint,
+            )
+            return
+        if base == "uri":
+            if not _is_uri(value):
+                self.at("invalid-uri", obj, sub, f"{slot.name!r} is not a URI: {_short(value)!r}")
+                return
+        elif base == "uriorcurie":
+            if not (_is_uri(value) or _CURIE_RE.match(value)):
+                self.at("invalid-uri", obj, sub, f"{slot.name!r} is not a URI or CURIE")
+                return
+        elif base in ("date", "date_or_datetime"):
+            if not _is_date(value) and not (base == "date_or_datetime" and _is_datetime(value)):
+                self.at(
+                    "invalid-date",
+                    obj,
+                    sub,
+                    f"{slot.name!r} is not a date (YYYY-MM-DD): {_short(value)!r}",
+                )
+                return
+        elif base == "datetime" and not _is_datetime(value):
+            self.at(
+                "invalid-date",
+                obj,
+                sub,
+                f"{slot.name!r} is not a date and time (YYYY-MM-DDThh:mm:ss)",
+                "write it as YYYY-MM-DDThh:mm:ss",
+            )
+            return
+        pattern = slot.pattern
+        if pattern is not None:
+            if not pattern.search(value):
+                hint = f"it must match {pattern.pattern}"
+                if slot.identifier or slot.name == "id":
+                    suggestion = _slug(value)
+                    hint = "identifiers are lower-kebab-case" + (
+                        f", e.g. {suggestion!r}" if suggestion else ""
+                    )
+                elif pattern.pattern == _PARTIAL_DATE:
+                    hint = "write YYYY, YYYY-MM or YYYY-MM-DD"
+                self.at(
+                    "pattern-mismatch",
+                    obj,
+                    sub,
+                    f"{slot.name!r} {_short(value)!r} does not match {pattern.pattern}",
+                    hint,
+                )
+            elif pattern.pattern == _PARTIAL_DATE and not _is_partial_date(value):
+                self.at(
+                    "invalid-date",
+                    obj,
+                    sub,
+                    f"{slot.name!r} {value!r} is not a real date",
+                    "check the month (01-12) and day",
+                )
+
+    # -- integrity ------------------------------------------------------------------------
+
+    @property
+    def incomplete(self) -> bool:
+        """True when a file could not be read: checks for absent entities would mislead."""
+        return self.unreadable_files > 0
+
+    def integrity(self) -> None:
+        self.index_entities()
+        self.check_references()
+        self.check_deprecations()
+        self.read_code_lists()
+        self.check_levels()
+        self.check_professions()
+        self.check_mappings()
+        self.check_labels()
+        self.check_registers()
+
+    def index_entities(self) -> None:
+        """Index identified entities; a later definition (in file order) is a duplicate."""
+        order = {id(f): i for i, f in enumerate(self.files)}
+        found: list[tuple[str, _Obj]] = []
+        for name, cls in self.schema.classes.items():
+            if cls.identifier is None:
+                continue
+            for obj in self.objects[name]:
+                ident = obj.text(cls.identifier)
+                if ident is not None:
+                    found.append((ident, obj))
+        found.sort(key=lambda item: (order[id(item[1].file)], item[1].pos()))
+        for ident, obj in found:
+            first = self.entities.get(ident)
+            if first is None:
+                self.entities[ident] = obj
+                continue
+            self.at(
+                "duplicate-id",
+                obj,
+                ("id",),
+                f"identifier {ident!r} is already used by the {first.cls} at {first.where('id')}",
+            )
+
+    def _candidates(self, target_cls: str) -> list[str]:
+        return [i for i, o in self.entities.items() if self.schema.cls(o.cls).is_a(target_cls)]
+
+    def check_references(self) -> None:
+        used_sources: set[str] = set()
+        for ref in self.refs:
+            target = self.entities.get(ref.value)
+            if target is None:
+                if self.incomplete:
+                    continue
+                close = _closest(ref.value, self._candidates(ref.target_cls))
+                hint = (
+                    f"did you mean {close!r}?"
+                    if close
+                    else f"define a {ref.target_cls} with this identifier, or fix the spelling"
+                )
+                self.at(
+                    "unresolved-reference",
+                    ref.obj,
+                    ref.sub,
+                    f"{ref.slot} {ref.value!r}: no {ref.target_cls} has this identifier",
+                    hint,
+                )
+                continue
+            if not self.schema.cls(target.cls).is_a(ref.target_cls):
+                close = _closest(ref.value, self._candidates(ref.target_cls))
+                self.at(
+                    "unresolved-reference",
+                    ref.obj,
+                    ref.sub,
+                    f"{ref.slot} {ref.value!r} is a {target.cls}, not a {ref.target_cls}",
+                    f"did you mean {close!r}?" if close else None,
+                )
+                continue
+            if ref.target_cls == "Source":
+                used_sources.add(ref.value)
+                continue
+            if target.deprecated and not self._historic(ref.obj):
+                replacement = target.text("replaced_by")
+                self.at(
+                    "deprecated-reference",
+                    ref.obj,
+                    ref.sub,
+                    f"{ref.slot} {ref.value!r} is deprecated",
+                    f"use {replacement!r} instead" if replacement else None,
+                )
+        for obj in self.objects.get("Source", ()):
+            ident = obj.ident
+            if (
+                not self.incomplete
+                and ident is not None
+                and ident not in used_sources
+                and self.entities.get(ident) is obj
+            ):
+                self.at("unused-source", obj, ("id",), f"source {ident!r} is never cited")
+
+    def _historic(self, obj: _Obj) -> bool:
+        """True when the referring object belongs to something deprecated (no warning then)."""
+        owner = obj.owner or obj
+        if owner.deprecated:
+            return True
+        if owner.cls == "Mapping":
+            prof = self.entities.get(owner.text("profession") or "")
+            return prof is not None and prof.deprecated
+        return False
+
+    def check_deprecations(self) -> None:
+        for ident, obj in self.entities.items():
+            if self.entities.get(ident) is not obj:
+                continue
+            targets: list[tuple[tuple[Any, ...], str]] = []
+            if obj.text("replaced_by") is not None:
+                targets.append((("replaced_by",), obj.data["replaced_by"]))
+            targets += [(("consider", i), v) for i, v in obj.texts("consider")]
+            if not obj.deprecated:
+                for key in ("replaced_by", "consider"):
+                    if obj.data.get(key):
+                        self.at(
+                            "deprecated-replacement",
+                            obj,
+                            (key,),
+                            f"{obj.cls} {ident!r} is active but has {key}",
+                            f"set deprecated: true (profession_status: deprecated) or remove {key}",
+                        )
+                continue
+            if not targets:
+                sub = ("deprecated",) if "deprecated" in obj.data else ("profession_status",)
+                self.at(
+                    "deprecated-replacement",
+                    obj,
+                    sub,
+                    f"deprecated {obj.cls} {ident!r} names no replaced_by or consider",
+                    "add replaced_by: <id> (one replacement) or consider: [<id>, ...]",
+                )
+            for sub, value in targets:
+                target = self.entities.get(value)
+                if target is None:
+                    if self.incomplete:
+                        continue
+                    close = _closest(value, self._candidates(obj.cls))
+                    self.at(
+                        "unresolved-reference",
+                        obj,
+                        sub,
+                        f"{sub[0]} {value!r}: no {obj.cls} has this identifier",
+                        f"did you mean {close!r}?" if close else None,
+                    )
+                elif value == ident:
+                    self.at("deprecated-replacement", obj, sub, f"{ident!r} replaces itself")
+                elif target.cls != obj.cls:
+                    self.at(
+                        "deprecated-replacement",
+                        obj,
+                        sub,
+                        f"{sub[0]} {value!r} is a {target.cls}, not a {obj.cls}",
+                    )
+                elif target.deprecated:
+                    self.at(
+                        "deprecated-replacement",
+                        obj,
+                        sub,
+                        f"{sub[0]} {value!r} is itself deprecated",
+                        "name the active entity that replaces both",
+                    )
+
+    # code lists
+
+    def read_code_lists(self) -> None:
+        csv_cache: dict[Path, tuple[str, dict[str, _Code], str] | None] = {}
+        for obj in self.objects.get("CodeSystem", ()):
+            ident = obj.ident
+            if ident is None or self.entities.get(ident) is not obj:
+                continue
+            codes = self.codes.setdefault(ident, {})
+            rel = obj.data.get("code_list_file")
+            if not isinstance(rel, str):
+                continue
+            path = (obj.file.root / rel).resolve()
+            root = obj.file.root.resolve()
+            if Path(rel).is_absolute() or not path.is_relative_to(root):
+                self.at(
+                    "code-list-format",
+                    obj,
+                    ("code_list_file",),
+                    f"code_list_file {rel!r} is outside the taxonomy directory {_display(root)}",
+                    "give a path relative to the taxonomy directory, e.g. codes/x.csv",
+                )
+                self.unreadable_systems.add(ident)
+                continue
+            if path not in csv_cache:
+                csv_cache[path] = self.read_csv(obj, path)
+            loaded = csv_cache[path]
+            if loaded is None:
+                self.unreadable_systems.add(ident)
+                continue
+            sha, table, _ = loaded
+            recorded = obj.data.get("code_list_sha256")
+            if recorded is None:
+                self.at(
+                    "code-list-checksum",
+                    obj,
+                    ("code_list_file",),
+                    f"code system {ident!r} records no code_list_sha256 for {rel}",
+                    f"add code_list_sha256: {sha}",
+                )
+            elif isinstance(recorded, str) and recorded.lower() != sha:
+                self.at(
+                    "code-list-checksum",
+                    obj,
+                    ("code_list_sha256",),
+                    f"{rel} has SHA-256 {sha[:12]}…, not the recorded {_short(recorded, 16)}",
+                    f"if the new file is intended, record code_list_sha256: {sha}",
+                )
+            codes.update(table)
+        for obj in self.objects.get("OccupationCode", ()):
+            code, system = obj.text("code"), obj.text("code_system")
+            if code is None or system is None:
+                continue
+            table = self.codes.setdefault(system, {})
+            if code in table:
+                self.at(
+                    "duplicate-code",
+                    obj,
+                    ("code",),
+                    f"code {code!r} of {system} is already listed at {table[code].where}",
+                )
+                continue
+            valid = obj.data.get("code_status") != "retired"
+            table[code] = _Code(valid, obj.where("code"))
+
+    def read_csv(self, obj: _Obj, path: Path) -> tuple[str, dict[str, _Code], str] | None:
+        """Read a code list once: its SHA-256 and its codes, or None (problem reported)."""
+        rel = obj.data["code_list_file"]
+        if not path.exists():
+            self.at(
+                "code-list-checksum",
+                obj,
+                ("code_list_file",),
+                f"code list file {rel!r} does not exist (looked in {_display(obj.file.root)})",
+                "add the file or fix the path",
+            )
+            return None
+        shown = _display(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            self.at(
+                "io-error", obj, ("code_list_file",), f"cannot read {rel}: {exc.strerror or exc}"
+            )
+            return None
+        sha = hashlib.sha256(data).hexdigest()
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            self.add("code-list-format", shown, (line, 1), f"{rel} is not UTF-8")
+            return None
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader, None) or []
+        header = [h.strip() for h in header]
+        if "occupation_code" in header:
+            code_col = header.index("occupation_code")
+            valid_col = header.index("is_currently_valid") if "is_currently_valid" in header else -1
+            status_col = -1
+        elif "code" in header:
+            code_col = header.index("code")
+            valid_col = -1
+            status_col = header.index("status") if "status" in header else -1
+        else:
+            self.add(
+                "code-list-format",
+                shown,
+                (1, 1),
+                f"{rel} has no 'occupation_code' or 'code' column",
+                "the header row must name the code column",
+            )
+            return None
+        table: dict[str, _Code] = {}
+        for row in reader:
+            if not row or all(not c.strip() for c in row):
+                continue
+            line = reader.line_num
+            code = row[code_col].strip() if code_col < len(row) else ""
+            if not code:
+                self.add("code-list-format", shown, (line, code_col + 1), f"empty code in {rel}")
+                continue
+            if valid_col >= 0:
+                valid = valid_col < len(row) and row[valid_col].strip() == "True"
+            elif status_col >= 0:
+                status = row[status_col].strip().lower() if status_col < len(row) else ""
+                valid = status not in ("retired", "inactive")
+            else:
+                valid = True
+            if code in table:
+                self.add(
+                    "duplicate-code",
+                    shown,
+                    (line, code_col + 1),
+                    f"code {code!r} is listed twice (first at {table[code].where})",
+                )
+                continue
+            table[code] = _Code(valid, f"{shown}:{line}")
+        return sha, table, shown
+
+    # levels, professions, mappings
+
+    def level_rank(self, level_id: str | None) -> int | None:
+        obj = self.entities.get(level_id or "")
+        if obj is None or obj.cls != "Level":
+            return None
+        rank = obj.data.get("rank")
+        return rank if isinstance(rank, int) and not isinstance(rank, bool) else None
+
+    def check_bands(self, obj: _Obj) -> None:
+        lo, hi = obj.text("band_min"), obj.text("band_max")
+        if lo in _BAND_RANK and hi in _BAND_RANK and _BAND_RANK[lo] > _BAND_RANK[hi]:
+            self.at(
+                "band-order",
+                obj,
+                ("band_min",),
+                f"band_min {lo} is above band_max {hi}",
+                f"swap them: band_min: {hi!r}, band_max: {lo!r}",
+            )
+
+    def check_levels(self) -> None:
+        for obj in self.objects.get("Level", ()):
+            self.check_bands(obj)
+            lo = obj.data.get("career_framework_level_min")
+            hi = obj.data.get("career_framework_level_max")
+            if (
+                isinstance(lo, int)
+                and isinstance(hi, int)
+                and not isinstance(lo, bool)
+                and not isinstance(hi, bool)
+                and lo > hi
+            ):
+                self.at(
+                    "framework-level-order",
+                    obj,
+                    ("career_framework_level_min",),
+                    f"career_framework_level_min {lo} is above career_framework_level_max {hi}",
+                )
+
+    def check_professions(self) -> None:
+        nhs_defined = isinstance(self.entities.get(NHS_OCCUPATION_CODE), _Obj) and (
+            self.entities[NHS_OCCUPATION_CODE].cls == "CodeSystem"
+        )
+        covered: set[tuple[str, str | None]] = set()
+        for m in self.objects.get("Mapping", ()):
+            if m.text("code_system") == NHS_OCCUPATION_CODE and m.text("profession"):
+                level = m.data.get("level")
+                covered.add((m.data["profession"], level if isinstance(level, str) else None))
+        for obj in self.objects.get("Profession", ()):
+            ident = obj.ident
+            if obj.data.get("regulation_kind") == "statutory" and not obj.data.get("regulator"):
+                self.at(
+                    "statutory-without-regulator",
+                    obj,
+                    ("regulation_kind",),
+                    f"profession {ident!r} is statutory but names no regulator",
+                )
+            held = obj.data.get("levels_held")
+            if not isinstance(held, list):
+                continue
+            seen: dict[str, int] = {}
+            last_rank: int | None = None
+            order_reported = False
+            for i, pl in enumerate(held):
+                if not isinstance(pl, dict):
+                    continue
+                level = pl.get("level")
+                if not isinstance(level, str):
+                    continue
+                sub = ("levels_held", i, "level")
+                if level in seen:
+                    self.at(
+                        "duplicate-level",
+                        obj,
+                        sub,
+                        f"level {level!r} is listed twice "
+                        f"(first at line {obj.pos('levels_held', seen[level])[0]})",
+                    )
+                    continue
+                seen[level] = i
+                rank = self.level_rank(level)
+                if rank is not None:
+                    if last_rank is not None and rank < last_rank and not order_reported:
+                        self.at(
+                            "level-order",
+                            obj,
+                            sub,
+                            f"level {level!r} comes after a higher level",
+                        )
+                        order_reported = True
+                    last_rank = rank if last_rank is None else max(rank, last_rank)
+                if (
+                    nhs_defined
+                    and not self.incomplete
+                    and ident is not None
+                    and not obj.deprecated
+                    and (ident, level) not in covered
+                    and (ident, None) not in covered
+                ):
+                    self.at(
+                        "missing-crosswalk",
+                        obj,
+                        sub,
+                        f"{ident} at level {level} has no {NHS_OCCUPATION_CODE} mapping",
+                        f"add a mappings row: {{profession: {ident}, level: {level}, "
+                        f"code_system: {NHS_OCCUPATION_CODE}, code: ...}} or no_match: true",
+                    )
+        for pl in self.objects.get("ProfessionLevel", ()):
+            self.check_bands(pl)
+            scale = pl.text("pay_scale")
+            if scale is not None and scale != _AFC:
+                if not pl.data.get("pay_note"):
+                    self.at(
+                        "pay-scale",
+                        pl,
+                        ("pay_scale",),
+                        f"pay_scale {scale} needs a pay_note describing the pay",
+                        "add pay_note: with the scale and points, e.g. Soulbury points 30-35",
+                    )
+                for key in ("band_min", "band_max"):
+                    if key in pl.data:
+                        self.at(
+                            "pay-scale",
+                            pl,
+                            (key,),
+                            f"{key} is an Agenda for Change band, but pay_scale is {scale}",
+                        )
+                continue
+            level = self.entities.get(pl.text("level") or "")
+            if level is None or level.cls != "Level":
+                continue
+            gen_lo, gen_hi = level.text("band_min"), level.text("band_max")
+            for key in ("band_min", "band_max"):
+                band = pl.text(key)
+                if band not in _BAND_RANK:
+                    continue
+                below = gen_lo in _BAND_RANK and _BAND_RANK[band] < _BAND_RANK[gen_lo]
+                above = gen_hi in _BAND_RANK and _BAND_RANK[band] > _BAND_RANK[gen_hi]
+                if below or above:
+                    self.at(
+                        "band-outside-level",
+                        pl,
+                        (key,),
+                        f"band {band} is outside the span {gen_lo or '?'}-{gen_hi or '?'} "
+                        f"of level {level.ident!r}",
+                    )
+
+    def check_mappings(self) -> None:
+        seen: dict[tuple[str, str, str, str], _Obj] = {}
+        for m in self.objects.get("Mapping", ()):
+            data = m.data
+            has_code = data.get("code") is not None
+            no_match = data.get("no_match") is True
+            if has_code and no_match:
+                self.at(
+                    "mapping-target",
+                    m,
+                    ("no_match",),
+                    "a mapping has a code or no_match: true, not both",
+                    "remove the code, or remove no_match",
+                )
+            elif not has_code and not no_match:
+                self.at(
+                    "mapping-target",
+                    m,
+                    (),
+                    "a mapping needs a code, or no_match: true when no code fits",
+                )
+            prof, system = m.text("profession"), m.text("code_system")
+            level, code = m.text("level"), m.text("code")
+            if prof is not None and system is not None:
+                key = (prof, level or "", system, code if code is not None else "<no match>")
+                if key in seen:
+                    self.at(
+                        "duplicate-mapping",
+                        m,
+                        (),
+                        f"this row repeats the mapping at {seen[key].where()}",
+                    )
+                else:
+                    seen[key] = m
+            target = self.entities.get(prof or "")
+            if level is not None and target is not None and target.cls == "Profession":
+                levels = target.data.get("levels_held")
+                held = [
+                    pl.get("level")
+                    for pl in (levels if isinstance(levels, list) else ())
+                    if isinstance(pl, dict)
+                ]
+                if level not in held:
+                    self.at(
+                        "mapping-level-not-held",
+                        m,
+                        ("level",),
+                        f"{prof} does not hold the level {level!r}",
+                        f"its levels: {', '.join(str(h) for h in held)}",
+                    )
+            if code is None or system is None:
+                continue
+            cs = self.entities.get(system)
+            if cs is None or cs.cls != "CodeSystem" or system in self.unreadable_systems:
+                continue
+            table = self.codes.get(system, {})
+            entry = table.get(code)
+            if entry is None:
+                if not table:
+                    self.at(
+                        "unknown-code",
+                        m,
+                        ("code",),
+                        f"code system {system!r} lists no codes, so {code!r} cannot be checked",
+                        "add its codes as occupation_codes entries or a code_list_file",
+                    )
+                    continue
+                fixed = code.strip().upper()
+                if fixed != code and fixed in table:
+                    hint = f"write it as {fixed!r}"
+                else:
+                    close = _closest(code, table, 0.75)
+                    hint = f"did you mean {close!r}?" if close else None
+                self.at(
+                    "unknown-code",
+                    m,
+                    ("code",),
+                    f"code {code!r} is not in code system {system!r}",
+                    hint,
+                )
+            elif not entry.valid and data.get("target_retired") is not True:
+                self.at(
+                    "retired-code",
+                    m,
+                    ("code",),
+                    f"code {code!r} of {system} is retired ({entry.where})",
+                )
+
+    def check_labels(self) -> None:
+        from .loader import normalise_label
+
+        owners: dict[str, tuple[str, _Obj, tuple[Any, ...]]] = {}
+        for obj in self.objects.get("Profession", ()):
+            ident = obj.ident
+            if ident is None or obj.deprecated or self.entities.get(ident) is not obj:
+                continue
+            texts: list[tuple[tuple[Any, ...], str]] = []
+            if obj.text("name") is not None:
+                texts.append((("name",), obj.data["name"]))
+            labels = obj.data.get("labels")
+            if isinstance(labels, list):
+                for i, lab in enumerate(labels):
+                    if isinstance(lab, dict) and isinstance(lab.get("text"), str):
+                        texts.append((("labels", i, "text"), lab["text"]))
+            for sub, text in texts:
+                norm = normalise_label(text)
+                first = owners.get(norm)
+                if first is None:
+                    owners[norm] = (ident, obj, sub)
+                elif first[0] != ident:
+                    self.at(
+                        "label-conflict",
+                        obj,
+                        sub,
+                        f"{text!r} also names the profession {first[0]!r} "
+                        f"({first[1].file.display}:{first[1].pos(*first[2])[0]})",
+                        "keep the label on one profession; use a more specific label",
+                    )
+        for lab in self.objects.get("Label", ()):
+            if lab.data.get("label_kind") != "protected_title":
+                continue
+            missing = [k for k in ("protected_by", "sources", "confidence") if not lab.data.get(k)]
+            if missing:
+                self.at(
+                    "protected-title-unsourced",
+                    lab,
+                    (),
+                    f"protected title {lab.data.get('text')!r} lacks {', '.join(missing)}",
+                )
+
+    def check_registers(self) -> None:
+        for obj in self.objects.get("Register", ()):
+            if obj.data.get("register_kind") == "statutory" and not obj.data.get("regulator"):
+                self.at(
+                    "statutory-without-regulator",
+                    obj,
+                    ("register_kind",),
+                    f"register {obj.ident!r} is statutory but names no regulator",
+                )
+
+    files: list[_File]
+
+    def counts(self) -> dict[str, int]:
+        container = self.schema.cls(self.schema.tree_root)
+        out = {}
+        for name, slot in container.slots.items():
+            if slot.kind == "class":
+                out[name] = len(self.objects.get(slot.range, ()))
+        return out
+
+
+_ROOT_MESSAGE = "a taxonomy file is a mapping of lists (sources:, professions:, ...)"
+_ROOT_HINT = "start the file with a list key such as 'professions:'"
+
+
+def _label_of(data: dict[str, Any]) -> str:
+    for key in ("id", "text", "level", "register", "to_profession", "code"):
+        value = data.get(key)
+        if isinstance(value, str):
+            return f" {_short(value, 40)!r}"
+    return ""
+
+
+def _yaml_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _is_uri(value: str) -> bool:
+    if not _URI_RE.match(value):
+        return False
+    if value[:5].lower() in ("http:", "https"):
+        return bool(_HTTP_RE.match(value))
+    return True
+
+
+def _is_date(value: str) -> bool:
+    if len(value) != 10:
+        return False
+    try:
+        _dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_partial_date(value: str) -> bool:
+    parts = value.split("-")
+    try:
+        year = int(parts[0])
+        month = int(parts[1]) if len(parts) > 1 else 1
+        day = int(parts[2]) if len(parts) > 2 else 1
+        _dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_datetime(value: str) -> bool:
+    try:
+        _dt.datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def validate_paths(paths: Sequence[Path | str] | None = None) -> Report:
+    """Validate the taxonomy at ``paths`` together (default: the packaged taxonomy).
+
+    A directory means every ``*.yaml`` file below it, in sorted order. Raises ``UsageError``
+    when a path does not exist or a directory holds no YAML files; every other problem,
+    unreadable files included, is in the report.
+    """
+    files = _inputs([Path(p) for p in paths] if paths else None)
+    v = _Validator(load_schema())
+    v.files = files
+    for f in files:
+        v.read(f)
+    v.integrity()
+    v.problems.sort(key=lambda p: (p.file, p.line, p.col, p.rule))
+    version = None
+    for f in files:
+        vf = f.root / "VERSION"
+        if vf.is_file():
+            try:
+                version = vf.read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError):
+                version = None
+            break
+    notes = []
+    if v.incomplete:
+        notes.append(
+            f"{_plural(v.unreadable_files, 'file')} could not be read, so references to missing "
+            "entities, unused sources and missing crosswalks were not checked; fix "
+            f"{'it' if v.unreadable_files == 1 else 'them'} and run again"
+        )
+    return Report(v.problems, len(files), v.counts(), version, notes)
+
+
+def run_cli(paths: tuple[str, ...], fmt: str) -> int:
+    """Print the report for ``pptaxonomy validate``; return the exit status (0, 1 or 2)."""
+    try:
+        report = validate_paths(list(paths) or None)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # e.g. a directory that cannot be listed
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if fmt == "json":
+        out = {
+            "ok": report.ok,
+            "summary": report.summary(),
+            "problems": [p.as_dict() for p in report.problems],
+        }
+        sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+    else:
+        lines = [p.as_text() for p in report.problems]
+        lines += [f"note: {note}" for note in report.notes]
+        lines.append(report.summary_line())
+        sys.stdout.write("\n".join(lines) + "\n")
+    if report.io_failed:
+        return 2
+    return 0 if report.ok else 1
