@@ -109,6 +109,8 @@ def test_fixture_reports_its_rule(fixture: Path, shipped_dir: Path):
             p.rule == rule and p.line == line and Path(p.file).resolve() == target for p in mine
         ), f"expected {rule} at line {line} of {target.name}; got:\n{shown}"
     expected = {(rule, line) for rule, line, _ in expects}
+    at = [(p.rule, p.line, p.col, Path(p.file).name) for p in mine]
+    assert len(at) == len(set(at)), f"one defect reported twice (one record per problem):\n{shown}"
     for p in mine:
         if p.rule in {rule for rule, _ in expected}:
             assert (p.rule, p.line) in expected, f"unexpected extra {p.as_text()}"
