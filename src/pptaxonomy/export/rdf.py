@@ -156,7 +156,14 @@ class _SchemaIndex:
         for cname, cls in classes.items():
             native = URIRef(sv.get_uri(cls, expand=True, native=True))
             curi = URIRef(sv.get_uri(cls, expand=True))
-            self.types[cname] = (native,) if native == curi else (native, curi)
+            # Ancestors' IRIs too (materialised is_a), so that a shape asking for an abstract
+            # parent (replaced_by ranges over Entity) holds without RDFS inference.
+            parents = tuple(
+                URIRef(sv.get_uri(classes[a], expand=True, native=True))
+                for a in sv.class_ancestors(cname, reflexive=False)
+            )
+            own = (native,) if native == curi else (native, curi)
+            self.types[cname] = own + tuple(p for p in parents if p not in own)
             table: dict[str, _Slot] = {}
             for s in sv.class_induced_slots(cname):
                 if s.name in by_schema:
