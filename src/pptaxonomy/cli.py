@@ -122,8 +122,14 @@ def build(out: str) -> None:
 
 
 _AUDIT_STATUSES = (
-    "consistent", "code-mismatch", "psych-code-unrecognised-title", "not-psychological",
-    "ambiguous", "invalid-code", "retired-code", "no-code",
+    "consistent",
+    "code-mismatch",
+    "psych-code-unrecognised-title",
+    "not-psychological",
+    "ambiguous",
+    "invalid-code",
+    "retired-code",
+    "no-code",
 )
 
 
@@ -133,7 +139,8 @@ def _status_list(ctx, param, value):
         for s in part.split(","):
             s = s.strip()
             if s and s not in _AUDIT_STATUSES:
-                raise click.BadParameter(f"{s!r} is not a status; choose from {', '.join(_AUDIT_STATUSES)}")
+                choices = ", ".join(_AUDIT_STATUSES)
+                raise click.BadParameter(f"{s!r} is not a status; choose from {choices}")
             if s:
                 out.append(s)
     return tuple(out)
@@ -160,24 +167,55 @@ def match_cmd(titles: tuple[str, ...], as_json: bool) -> None:
 
 
 @main.command("audit")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file")
 @click.option("--title-column", required=True, help="Column holding the job or position title.")
 @click.option("--code-column", help="Column holding the NHS occupation code.")
-@click.option("--key-column", help="Column identifying a row (e.g. assignment number); the report quotes it.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Row-level CSV: the input columns plus pp_* columns.")
-@click.option("--report", "reports", multiple=True, type=click.Path(dir_okay=False),
-              help="Summary report, .json or .html (repeatable).")
-@click.option("--encoding", help="Input encoding (default: detect UTF-8, UTF-8 BOM, UTF-16 BOM, else cp1252).")
+@click.option("--key-column", help="Column identifying a row; the report quotes it.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    help="Row-level CSV: input columns plus pp_* columns.",
+)
+@click.option(
+    "--report",
+    "reports",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Summary report, .json or .html (repeatable).",
+)
+@click.option("--encoding", help="Input encoding (default: UTF-8, UTF-8/16 BOM, else cp1252).")
 @click.option("--sheet", help="XLSX sheet to read (default: the first).")
-@click.option("--fail-on", "fail_on", multiple=True, callback=_status_list, metavar="STATUS[,STATUS]",
-              help="Exit 1 when any row has one of these statuses (for pipelines).")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of a table.")
-def audit_cmd(file, title_column, code_column, key_column, output, reports, encoding, sheet,
-              fail_on, as_json) -> None:
+@click.option(
+    "--fail-on",
+    "fail_on",
+    multiple=True,
+    callback=_status_list,
+    metavar="STATUS[,STATUS]",
+    help="Exit 1 when any row has one of these statuses (for pipelines).",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the summary as JSON instead of a table."
+)
+@click.option("--keep-order", is_flag=True, help="Write output rows in the input's order (slower).")
+def audit_cmd(
+    file,
+    title_column,
+    code_column,
+    key_column,
+    output,
+    reports,
+    encoding,
+    sheet,
+    fail_on,
+    as_json,
+    keep_order,
+) -> None:
     """Audit a staff extract (CSV or XLSX): profession, level and code check for every row.
 
-    Exit 0 when the audit ran, whatever it found; 1 when --fail-on statuses were found;
-    2 for an unusable file or argument.
+    Output rows are written in parallel and may come in another order than the input's
+    (--keep-order keeps it). Exit 0 when the audit ran, whatever it found; 1 when
+    --fail-on statuses were found; 2 for an unusable file or argument.
 
     \b
     Example:
@@ -187,5 +225,18 @@ def audit_cmd(file, title_column, code_column, key_column, output, reports, enco
     """
     from .audit import cli_audit
 
-    sys.exit(cli_audit(file, title_column, code_column, key_column, output, reports, encoding,
-                       sheet, fail_on, as_json))
+    sys.exit(
+        cli_audit(
+            file,
+            title_column,
+            code_column,
+            key_column,
+            output,
+            reports,
+            encoding,
+            sheet,
+            fail_on,
+            as_json,
+            keep_order,
+        )
+    )

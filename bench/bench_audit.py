@@ -1,0 +1,322 @@
+"""Speed of ``pptaxonomy audit`` on a synthetic 1.5-million-row ESR-like extract.
+
+    python bench/bench_audit.py [--rows 1500000] [--repeat 3] [--keep DIR]
+
+Prints, in one run:
+
+* the end-to-end wall time of the ``pptaxonomy audit`` command (a subprocess, so Python's
+  start-up and imports count) and its peak memory (the child's own maximum resident set,
+  from ``os.wait4``); the same with ``--keep-order``;
+* the DuckDB I/O floor: the same reading and writing without the matching, in a subprocess
+  that times only DuckDB's work: read the file and take the distinct titles, register a
+  title -> result table, ``COPY (SELECT r.*, m.* FROM read_csv(...) r LEFT JOIN m ...) TO``;
+* their ratio (target: audit <= 1.5 x floor; peak memory <= 500 MB);
+* distinct-title matching throughput of a fresh matcher (target >= 20,000 titles/s).
+
+The extract has 8 columns and about 10,000 distinct titles, made from the labelled titles of
+``tests/data/titles.tsv`` (real variants and hard negatives) with service, place, band and
+contract qualifiers; codes are a mix of right, wrong, retired, invalid and empty.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TITLES = ROOT / "tests" / "data" / "titles.tsv"
+N_TITLES = 10_000
+SUFFIXES = [
+    "",
+    " - CAMHS",
+    " (Perinatal)",
+    " - North",
+    " - Older Adults",
+    " Band 7",
+    " (Fixed Term)",
+    " - Adult Mental Health",
+    " - Learning Disabilities",
+    " (Secondment)",
+    " - NHS Talking Therapies",
+    " - Crisis Team",
+    " - South",
+    " (Bank)",
+    " - Eating Disorders",
+    " - Inpatients",
+    " (0.8 WTE)",
+    " - Community",
+    " - Forensic Services",
+    " - Neuro Rehab",
+    " (Maternity Cover)",
+    " - Primary Care",
+    " - East",
+    " - West",
+]
+ORGS = [
+    f"{a} {b} NHS {c}"
+    for a in (
+        "Northshire",
+        "Riverside",
+        "Westvale",
+        "Eastmoor",
+        "Kingsbury",
+        "Ashdown",
+        "Fenwick",
+        "Highmoor",
+        "Lowfield",
+        "Oakridge",
+    )
+    for b in ("Health", "Community", "Mental Health")
+    for c in ("Trust", "Foundation Trust")
+]
+WRONG_PSYCH = ["N6E", "N0D", "S1K", "H2D", "S1C", "G2D", "S1H"]
+NEG_CODES = ["N6E", "055", "155", "G2D", "H2D", "S1C", "N0D", "N4D", "H1D"]
+PSYCH_CODES = ["S1L", "S1M", "S5M", "S8L", "S9L"]
+INVALID = ["S1Q", "XXX", "S1", "ZZ9", "N9Q"]
+RETIRED = ["S3L", "S4L"]
+
+
+def make_titles(rng: random.Random) -> list[tuple[str, str, str]]:
+    """(title, expected profession or "", expected level or "") for ~10,000 distinct titles."""
+    with TITLES.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader((ln for ln in fh if not ln.startswith("#")), delimiter="\t"))
+    out: dict[str, tuple[str, str, str]] = {}
+    combos = [(r, s, case) for r in rows for s in SUFFIXES for case in ("as-is", "upper")]
+    rng.shuffle(combos)
+    for r, s, case in combos:
+        title = r["title"] + s
+        if case == "upper":
+            title = title.upper()
+        out.setdefault(title, (title, r["expected_profession"], r["expected_level"]))
+        if len(out) >= N_TITLES:
+            break
+    return list(out.values())
+
+
+def generate(path: Path, n_rows: int, seed: int = 2024) -> int:
+    """Write the synthetic extract; returns the number of distinct titles."""
+    import pptaxonomy
+
+    tax = pptaxonomy.load()
+    rng = random.Random(seed)
+    titles = make_titles(rng)
+    weights = [1.0 / (i + 1) ** 0.8 for i in range(len(titles))]  # a few titles dominate
+    right: dict[tuple[str, str], list[str]] = {}
+    for _t, pid, level in titles:
+        if pid and (pid, level) not in right:
+            lv = level if level in tax.professions[pid].level_ids else None
+            right[(pid, level)] = tax.occupation_codes_for(pid, lv) or ["S1M"]
+    picks = rng.choices(range(len(titles)), weights=weights, k=n_rows)
+    rnd = rng.random
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(
+            [
+                "Assignment Number",
+                "Employee Number",
+                "Position Title",
+                "Occupation Code",
+                "AfC Band",
+                "Organisation",
+                "Staff Group",
+                "FTE",
+            ]
+        )
+        for i, k in enumerate(picks):
+            title, pid, level = titles[k]
+            x = rnd()
+            if pid:
+                if x < 0.75:
+                    code = rng.choice(right[(pid, level)])
+                elif x < 0.85:
+                    code = rng.choice(WRONG_PSYCH)
+                elif x < 0.88:
+                    code = rng.choice(RETIRED)
+                elif x < 0.92:
+                    code = rng.choice(INVALID)
+                else:
+                    code = ""
+            else:
+                if x < 0.85:
+                    code = rng.choice(NEG_CODES)
+                elif x < 0.95:
+                    code = rng.choice(PSYCH_CODES)
+                else:
+                    code = rng.choice(INVALID)
+            w.writerow(
+                [
+                    f"{10_000_000 + i}-1",
+                    f"E{(10_000_000 + i) // 2}",
+                    title,
+                    code,
+                    f"Band {rng.choice('4567')}",
+                    ORGS[i % len(ORGS)],
+                    "Add Prof Scientific and Technic" if pid else "Other",
+                    rng.choice(("1.00", "0.80", "0.60", "0.50")),
+                ]
+            )
+    return len(titles)
+
+
+FLOOR_SCRIPT = r"""
+import json, sys, time
+import duckdb
+src, out = sys.argv[1], sys.argv[2]
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
+t0 = time.perf_counter()
+rd = f"read_csv('{src}', all_varchar = true, header = true)"
+titles = [r[0] for r in con.execute(f'SELECT DISTINCT "Position Title" FROM {rd}').fetchall()]
+n = len(titles)
+con.execute(
+    "CREATE TEMP TABLE m AS SELECT unnest($1) AS t, unnest($2) AS pp_profession_id, "
+    "unnest($3) AS pp_level_id, unnest($4) AS pp_score, unnest($5) AS pp_method, "
+    "unnest($6) AS pp_expected_codes, unnest($7) AS pp_status",
+    [titles, ["clinical-psychologist"] * n, ["qualified"] * n, ["1.00"] * n, ["exact"] * n,
+     ["S1L S2L"] * n, ["consistent"] * n],
+)
+con.execute(
+    f'COPY (SELECT r.*, m.pp_profession_id, m.pp_level_id, m.pp_score, m.pp_method, '
+    f'm.pp_expected_codes, m.pp_status FROM {rd} r LEFT JOIN m ON r."Position Title" = m.t) '
+    f"TO '{out}' (HEADER)"
+)
+print(json.dumps({"seconds": time.perf_counter() - t0, "distinct": n}))
+"""
+
+
+def run_audit(src: Path, tmp: Path, *extra: str) -> tuple[float, float, dict]:
+    exe = shutil.which("pptaxonomy", path=str(Path(sys.executable).parent)) or "pptaxonomy"
+    cmd = [
+        exe,
+        "audit",
+        str(src),
+        "--title-column",
+        "Position Title",
+        "--code-column",
+        "Occupation Code",
+        "--key-column",
+        "Assignment Number",
+        "--output",
+        str(tmp / "audited.csv"),
+        "--report",
+        str(tmp / "audit.json"),
+        "--report",
+        str(tmp / "audit.html"),
+    ]
+    err = tmp / "audit.stderr"
+    t0 = time.perf_counter()
+    with err.open("wb") as fh:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=fh)
+        _pid, status, usage = os.wait4(proc.pid, 0)  # this child's own peak memory
+    wall = time.perf_counter() - t0
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        sys.exit(f"audit failed ({code}): {err.read_text(errors='replace').strip()}")
+    rss_mb = usage.ru_maxrss / 1024
+    summary = json.loads((tmp / "audit.json").read_text(encoding="utf-8"))
+    return wall, rss_mb, summary
+
+
+def run_floor(src: Path, tmp: Path) -> tuple[float, float]:
+    """(DuckDB's own time, wall time of the whole subprocess including Python's start-up)."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", FLOOR_SCRIPT, str(src), str(tmp / "floor.csv")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    wall = time.perf_counter() - t0
+    return json.loads(proc.stdout.strip().splitlines()[-1])["seconds"], wall
+
+
+def match_throughput(src: Path) -> tuple[int, float]:
+    import duckdb
+
+    import pptaxonomy
+    from pptaxonomy.matcher import Matcher
+
+    rd = f"read_csv('{src}', all_varchar = true, header = true)"
+    titles = [r[0] for r in duckdb.sql(f'SELECT DISTINCT "Position Title" FROM {rd}').fetchall()]
+    matcher = Matcher(pptaxonomy.load())  # fresh: nothing cached
+    t0 = time.perf_counter()
+    for t in titles:
+        matcher.match(t)
+    return len(titles), time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rows", type=int, default=1_500_000)
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each; the median is quoted")
+    ap.add_argument("--keep", type=Path, help="keep the extract and outputs in this folder")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="pptaxonomy-bench-"))
+    try:
+        src = tmp / "extract.csv"
+        t0 = time.perf_counter()
+        n_titles = generate(src, args.rows)
+        size_mb = src.stat().st_size / 1e6
+        print(
+            f"extract: {args.rows:,} rows, 8 columns, {n_titles:,} distinct titles, "
+            f"{size_mb:.0f} MB (generated in {time.perf_counter() - t0:.1f} s)"
+        )
+        audits, ordered, floors, rss = [], [], [], 0.0
+        summary: dict = {}
+        for _ in range(args.repeat):  # interleaved, so that a busy moment hits both alike
+            floors.append(run_floor(src, tmp))
+            wall, peak, summary = run_audit(src, tmp)
+            audits.append(wall)
+            rss = max(rss, peak)
+            ordered.append(run_audit(src, tmp, "--keep-order")[0])
+        n, secs = match_throughput(src)
+        audit_s = statistics.median(audits)
+        floor_s = statistics.median(f[0] for f in floors)
+        floor_wall = statistics.median(f[1] for f in floors)
+
+        def runs(xs):
+            return ", ".join(f"{x:.2f}" for x in xs)
+
+        print(f"audit (CLI, end to end): {audit_s:.2f} s median of {args.repeat} ({runs(audits)})")
+        print(
+            f"audit --keep-order (rows in input order): {statistics.median(ordered):.2f} s "
+            f"({runs(ordered)})"
+        )
+        print(f"peak memory (RSS), largest of the audit runs: {rss:.0f} MB (target <= 500 MB)")
+        print(
+            f"DuckDB I/O floor (DuckDB's own time): {floor_s:.2f} s median "
+            f"({runs(f[0] for f in floors)}); as a whole process with Python's start-up: "
+            f"{floor_wall:.2f} s"
+        )
+        print(
+            f"ratio audit / floor: {audit_s / floor_s:.2f} (target <= 1.5); "
+            f"against the whole floor process: {audit_s / floor_wall:.2f}"
+        )
+        print(
+            f"distinct-title matching: {n:,} titles in {secs:.2f} s = {n / secs:,.0f} titles/s "
+            "(target >= 20,000)"
+        )
+        print(
+            f"rows audited: {summary['rows']['audited']:,}; statuses: "
+            + ", ".join(f"{k} {v:,}" for k, v in summary["statuses"].items())
+        )
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            for name in ("extract.csv", "audited.csv", "audit.json", "audit.html"):
+                shutil.copy2(tmp / name, args.keep / name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

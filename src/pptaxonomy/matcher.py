@@ -1,0 +1,925 @@
+"""Match free-text job titles to a profession and a level: ``match(title) -> Match``.
+
+    >>> from pptaxonomy.matcher import match
+    >>> m = match("Snr Clinical Psychologist - CAMHS (Band 8a)")
+    >>> (m.status, m.profession_id, m.level_id, m.method)
+    ('matched', 'clinical-psychologist', 'senior', 'exact')
+
+How a title is read (the details are in ``match_rules.yaml`` and ``docs/audit.md``):
+
+1. Normalise it (``pptaxonomy.normalise``) and split it at its separators, so that
+   "Psychologist - CAMHS (North)" has a job part and qualifier parts; expand abbreviations
+   ("Snr", "Clin Psych", "HIT"); read band text ("Band 8a", "B7", "AfC 7").
+2. Look every run of words up in a label index built from the taxonomy: each profession's
+   name, labels (preferred, protected, alternative, acronym, historic, hidden) and level titles,
+   plus the few extra aliases of the rule table. The longest runs win; runs of different
+   professions make the title ``ambiguous``.
+3. Hard negatives (psychiatrists, nurses, OTs, administrators, debt and genetic counsellors,
+   peer support workers, the generic "mental health practitioner"...) make it
+   ``not-psychological``, unless the negative words lie inside a profession label.
+4. The words left over must be explained: seniority words give the level, qualifiers
+   (service, team, place, contract) cost nothing, unexplained words lower the score.
+5. A title with no label run is tried as a bag of words (a rule match), then with typos
+   corrected against the vocabulary (rapidfuzz, strict cut-off), then as a generalisation of
+   labels ("Psychologist" fits seven professions: ``ambiguous``).
+
+Below ``THRESHOLD`` the matcher abstains (``unknown``); it never guesses silently. A
+``Matcher`` is built once per taxonomy and cached, and it caches its answers by title.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .normalise import normalise_title, title_segments
+
+if TYPE_CHECKING:
+    from .loader import Taxonomy
+
+__all__ = [
+    "METHODS",
+    "STATUSES",
+    "THRESHOLD",
+    "Alternative",
+    "Match",
+    "Matcher",
+    "match",
+    "matcher_for",
+]
+
+STATUSES = ("matched", "ambiguous", "unknown", "not-psychological")
+METHODS = ("exact", "alias", "hidden label", "rule", "fuzzy")
+#: A title is ``matched`` only at or above this score; below it the matcher abstains.
+THRESHOLD = 0.8
+RULES_FILE = Path(__file__).with_name("match_rules.yaml")
+
+# Label kind -> (method, base score).
+_KIND = {
+    "name": ("exact", 1.0),
+    "preferred": ("exact", 1.0),
+    "protected_title": ("exact", 1.0),
+    "level_title": ("exact", 1.0),
+    "alternative": ("alias", 0.98),
+    "acronym": ("alias", 0.98),
+    "historic": ("alias", 0.97),
+    "hidden": ("hidden label", 0.96),
+    "rule": ("rule", 0.94),
+}
+_KIND_RANK = {
+    k: i
+    for i, k in enumerate(
+        (
+            "rule",
+            "hidden",
+            "historic",
+            "acronym",
+            "alternative",
+            "level_title",
+            "protected_title",
+            "preferred",
+            "name",
+        )
+    )
+}
+_BAND_JOINED = re.compile(r"^(?:band|bd|b|afc|grade|gr)([1-9]|8[a-d])$")
+_BAND_VALUE = re.compile(r"^([1-9]|8[a-d])$")
+_BAND_WORDS = {"band", "bd", "afc", "grade", "gr"}
+_MAX_CACHE = 200_000
+# Last words of labels that name a discipline or service rather than a person.
+_DISCIPLINES = frozenset(
+    ("psychology", "therapy", "therapies", "psychotherapy", "counselling", "dramatherapy")
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """Another reading of a title, with its score."""
+
+    profession_id: str
+    level_id: str | None
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """What the matcher read in a title.
+
+    ``status`` is ``matched`` (``profession_id`` set, ``score`` >= ``THRESHOLD``),
+    ``ambiguous`` (several professions fit; see ``alternatives``), ``unknown`` (the matcher
+    abstains) or ``not-psychological`` (a hard negative such as a psychiatrist or a nurse).
+    """
+
+    title: str
+    profession_id: str | None
+    level_id: str | None
+    score: float
+    status: str
+    method: str | None
+    alternatives: tuple[Alternative, ...] = ()
+    reason: str = ""
+
+    @property
+    def is_match(self) -> bool:
+        return self.status == "matched"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "status": self.status,
+            "profession_id": self.profession_id,
+            "level_id": self.level_id,
+            "score": self.score,
+            "method": self.method,
+            "alternatives": [
+                {"profession_id": a.profession_id, "level_id": a.level_id, "score": a.score}
+                for a in self.alternatives
+            ],
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    profession_id: str
+    kind: str
+    level_id: str | None
+    text: str
+
+
+@dataclass(slots=True)
+class _Hit:
+    start: int
+    end: int  # exclusive
+    entries: tuple[_Entry, ...]
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start
+
+
+class _PhraseTable:
+    """Phrases (tuples of words) -> value, looked up longest first."""
+
+    __slots__ = ("first", "maxlen", "table")
+
+    def __init__(self, table: dict[tuple[str, ...], Any]):
+        self.table = table
+        self.maxlen = max((len(k) for k in table), default=0)
+        self.first = {k[0] for k in table}
+
+    def scan(self, words: list[str]) -> list[tuple[int, int, Any]]:
+        """Every longest phrase found, left to right, without overlaps: (start, end, value)."""
+        out = []
+        i, n = 0, len(words)
+        first, table = self.first, self.table
+        while i < n:
+            if words[i] in first:
+                for size in range(min(self.maxlen, n - i), 0, -1):
+                    value = table.get(tuple(words[i : i + size]))
+                    if value is not None:
+                        out.append((i, i + size, value))
+                        i += size
+                        break
+                else:
+                    i += 1
+            else:
+                i += 1
+        return out
+
+
+def _load_rules(path: Path = RULES_FILE) -> dict[str, Any]:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with path.open("rb") as fh:
+        return yaml.load(fh, Loader=loader)
+
+
+class Matcher:
+    """A title matcher for one taxonomy. Build it with ``matcher_for(taxonomy)``."""
+
+    def __init__(self, taxonomy: Taxonomy, rules: dict[str, Any] | None = None):
+        rules = rules if rules is not None else _load_rules()
+        self.taxonomy = taxonomy
+        self.data_version = taxonomy.data_version
+        self._cache: dict[str, Match] = {}
+        self._key_cache: dict[tuple[str, ...], Match] = {}
+        self._seg_cache: dict[str, tuple[str, ...]] = {}
+        self._pure_cache: dict[str, bool] = {}
+
+        self._abbrev = _PhraseTable(
+            {
+                tuple(normalise_title(k).split()): tuple(normalise_title(v).split())
+                for k, v in (rules.get("abbreviations") or {}).items()
+            }
+        )
+        self._honorifics = frozenset(rules.get("honorifics") or ())
+        self._stop = frozenset(rules.get("stopwords") or ())
+        self._level_words = _PhraseTable(
+            {self._phrase(k): v for k, v in (rules.get("level_words") or {}).items()}
+        )
+        self._level_fallbacks = dict(rules.get("level_fallbacks") or {})
+        self._neutral = frozenset(normalise_title(str(w)) for w in rules.get("neutral_words") or ())
+        quals = {self._phrase(q): True for q in rules.get("qualifiers") or ()}
+        self._qualifiers = _PhraseTable({k: v for k, v in quals.items() if k})
+        neg: dict[tuple[str, ...], tuple[str, str]] = {}
+        negatives = rules.get("negatives") or {}
+        for strength in ("weak", "strong"):
+            for category, phrases in (negatives.get(strength) or {}).items():
+                for phrase in phrases:
+                    key = self._phrase(phrase)
+                    if key:
+                        neg[key] = (strength, category)
+        self._negatives = _PhraseTable(neg)
+
+        level_rank = {lv.id: lv.rank for lv in taxonomy.levels.values()}
+        self._level_rank = level_rank
+        self._levels_of: dict[str, tuple[str, ...]] = {}
+        self._bands_of: dict[str, dict[str, tuple[str, ...]]] = {}
+        index: dict[tuple[str, ...], list[_Entry]] = {}
+        self._profession_names: dict[str, str] = {}
+
+        def add(text: str, pid: str, kind: str, level: str | None = None) -> None:
+            key = self._content(self._expand(normalise_title(text).split()))
+            if not key:
+                return
+            entries = index.setdefault(key, [])
+            for n, e in enumerate(entries):
+                if e.profession_id == pid:
+                    # A level title that is also a label ("Clinical psychologist") names
+                    # the profession, not a level: the level then comes from the words.
+                    if kind != "level_title" and _KIND_RANK[kind] > _KIND_RANK[e.kind]:
+                        entries[n] = _Entry(pid, kind, e.level_id, text)
+                    return
+            entries.append(_Entry(pid, kind, level, text))
+
+        for p in taxonomy.professions.values():
+            self._profession_names[p.id] = p.name
+            self._levels_of[p.id] = p.level_ids
+            self._bands_of[p.id] = {pl.level: pl.bands for pl in p.levels}
+            target = p.id
+            if p.is_deprecated and p.replaced_by:
+                target = p.replaced_by
+            add(p.name, target, "name")
+            for lab in p.labels:
+                add(lab.text, target, lab.kind if lab.kind in _KIND else "hidden")
+            for pl in p.levels:
+                for text in _level_title_forms(pl.title):
+                    add(text, target, "level_title", pl.level)
+        for pid, texts in (rules.get("extra_aliases") or {}).items():
+            if pid in taxonomy.professions:
+                for text in texts:
+                    add(text, pid, "rule")
+        self._index = {k: tuple(v) for k, v in index.items()}
+        self._index_first = {k[0] for k in self._index}
+        self._index_maxlen = max((len(k) for k in self._index), default=1)
+        # Bag-of-words index: frozenset(words) -> entries, and word -> label keys.
+        self._bags: dict[frozenset[str], list[_Entry]] = {}
+        self._by_word: dict[str, set[tuple[str, ...]]] = {}
+        for key, entries in self._index.items():
+            self._bags.setdefault(frozenset(key), []).extend(entries)
+            for w in key:
+                self._by_word.setdefault(w, set()).add(key)
+        # Words that name a profession: a leftover one of these in a title is a conflict.
+        self._label_words = frozenset(self._by_word)
+        self._vocab = sorted(
+            self._label_words
+            | {w for k in self._level_words.table for w in k}
+            | {w for k in self._qualifiers.table for w in k}
+            | {w for k in self._negatives.table for w in k}
+            | self._neutral
+            | self._stop
+        )
+        self._vocab_set = frozenset(self._vocab)
+        # Words that can name a profession, a level or a hard negative.
+        self._special = (
+            self._label_words
+            | {w for k in self._level_words.table for w in k}
+            | {w for k in self._negatives.table for w in k}
+        )
+
+    # -- text helpers -------------------------------------------------------------------
+
+    def _expand(self, words: list[str]) -> list[str]:
+        table = self._abbrev
+        if not table.first.intersection(words):
+            words = words
+        else:
+            out: list[str] = []
+            last = 0
+            for start, end, value in table.scan(words):
+                out.extend(words[last:start])
+                out.extend(value)
+                last = end
+            out.extend(words[last:])
+            words = out
+        return self._split_bands(words)
+
+    @staticmethod
+    def _split_bands(words: list[str]) -> list[str]:
+        """ "b7", "band8a", "afc7" -> "band", "7"."""
+        out = []
+        for w in words:
+            if len(w) > 1 and not w[0].isdigit() and w[-1] in "0123456789abcd":
+                m = _BAND_JOINED.match(w)
+                if m:
+                    out.extend(("band", m.group(1)))
+                    continue
+            out.append(w)
+        return out
+
+    def _content(self, words: list[str]) -> tuple[str, ...]:
+        return tuple(w for w in words if w not in self._stop and w not in self._honorifics)
+
+    def _phrase(self, text: object) -> tuple[str, ...]:
+        return self._content(self._expand(normalise_title(str(text)).split()))
+
+    # -- public API ---------------------------------------------------------------------
+
+    def match(self, title: object) -> Match:
+        """Read one title. Never raises for any string; non-strings read as empty."""
+        if not isinstance(title, str):
+            title = "" if title is None else str(title)
+        cached = self._cache.get(title)
+        if cached is not None:
+            return cached
+        segments = title_segments(title)
+        result = self._key_cache.get(segments)
+        if result is None:
+            result = self._match_segments(segments)
+            if len(self._key_cache) >= _MAX_CACHE:
+                self._key_cache.clear()
+            self._key_cache[segments] = result
+        if result.title != title:
+            r = result
+            result = Match(
+                title,
+                r.profession_id,
+                r.level_id,
+                r.score,
+                r.status,
+                r.method,
+                r.alternatives,
+                r.reason,
+            )
+        if len(self._cache) >= _MAX_CACHE:
+            self._cache.clear()
+        self._cache[title] = result
+        return result
+
+    def match_many(self, titles: Iterable[object]) -> list[Match]:
+        return [self.match(t) for t in titles]
+
+    # -- the reading ---------------------------------------------------------------------
+
+    def _tokens(self, segments: tuple[str, ...]) -> tuple[list[str], list[int]]:
+        words: list[str] = []
+        segs: list[int] = []
+        cache = self._seg_cache
+        for i, seg in enumerate(segments):
+            found = cache.get(seg)
+            if found is None:
+                if len(cache) >= _MAX_CACHE:
+                    cache.clear()
+                found = cache[seg] = self._content(self._expand(seg.split()))
+            words.extend(found)
+            segs.extend([i] * len(found))
+        return words, segs
+
+    def _match_segments(self, segments: tuple[str, ...]) -> Match:
+        if len(segments) > 1:
+            # Segments that are only service, team or place words ("- CAMHS", "(North)")
+            # cannot change the reading: read the title without them (and share the answer).
+            kept = tuple(seg for seg in segments if not self._pure_qualifier(seg))
+            if kept and len(kept) < len(segments):
+                found = self._key_cache.get(kept)
+                if found is None:
+                    found = self._key_cache[kept] = self._match_segments(kept)
+                return found
+        words, segs = self._tokens(segments)
+        if not words:
+            return Match("", None, None, 0.0, "unknown", None, (), "no words in the title")
+        result = self._read(words, segs, fuzzy=None)
+        if result.status in ("matched", "not-psychological") and result.score >= 0.95:
+            return result
+        oov = [w for w in words if w not in self._vocab_set and not w.isdigit()]
+        if oov:
+            fixed = self._correct(words, segs)
+            if fixed is not None:
+                new_words, new_segs, ratio, changes = fixed
+                second = self._read(new_words, new_segs, fuzzy=(ratio, changes))
+                if _better(second, result):
+                    return second
+        return result
+
+    def _pure_qualifier(self, segment: str) -> bool:
+        """True when every word of the segment is a qualifier and none could name anything."""
+        found = self._pure_cache.get(segment)
+        if found is None:
+            words = list(self._content(self._expand(segment.split())))
+            covered = sum(end - start for start, end, _ in self._qualifiers.scan(words))
+            found = (
+                bool(words) and covered == len(words) and not any(w in self._special for w in words)
+            )
+            if len(self._pure_cache) >= _MAX_CACHE:
+                self._pure_cache.clear()
+            self._pure_cache[segment] = found
+        return found
+
+    def _correct(self, words: list[str], segs: list[int]):
+        from rapidfuzz import fuzz, process
+
+        out_w: list[str] = []
+        out_s: list[int] = []
+        worst = 100.0
+        changes = []
+        for w, s in zip(words, segs, strict=True):
+            if w in self._vocab_set or w.isdigit() or len(w) < 4:
+                out_w.append(w)
+                out_s.append(s)
+                continue
+            # A run-together pair of known words ("clinicalpsychologist").
+            split = None
+            for cut in range(3, len(w) - 2):
+                a, b = w[:cut], w[cut:]
+                if a in self._label_words and b in self._label_words:
+                    split = (a, b)
+                    break
+            if split:
+                out_w.extend(split)
+                out_s.extend((s, s))
+                changes.append(f"{w}->{' '.join(split)}")
+                worst = min(worst, 95.0)
+                continue
+            found = process.extract(w, self._vocab, scorer=fuzz.ratio, limit=2, score_cutoff=80)
+            if (
+                found
+                and found[0][1] >= 84
+                and (len(found) == 1 or found[0][1] - found[1][1] >= 4 or found[0][1] >= 92)
+            ):
+                out_w.append(found[0][0])
+                out_s.append(s)
+                worst = min(worst, found[0][1])
+                changes.append(f"{w}->{found[0][0]}")
+            else:
+                out_w.append(w)
+                out_s.append(s)
+        if not changes:
+            return None
+        # Corrections can complete an abbreviation or a phrase; re-expand each segment.
+        words2: list[str] = []
+        segs2: list[int] = []
+        for seg in sorted(set(out_s)):
+            part = [w for w, s in zip(out_w, out_s, strict=True) if s == seg]
+            for w in self._content(self._expand(part)):
+                words2.append(w)
+                segs2.append(seg)
+        return words2, segs2, worst / 100.0, changes
+
+    def _hits(self, words: list[str], segs: list[int]) -> list[_Hit]:
+        hits = []
+        n = len(words)
+        index, first = self._index, self._index_first
+        for i in range(n):
+            if words[i] not in first:
+                continue
+            for size in range(min(self._index_maxlen, n - i), 0, -1):
+                entries = index.get(tuple(words[i : i + size]))
+                if entries is None:
+                    continue
+                j = i + size
+                if segs[i] != segs[j - 1] and (
+                    (i > 0 and segs[i - 1] == segs[i]) or (j < n and segs[j] == segs[j - 1])
+                ):
+                    # A run across a separator must cover whole segments:
+                    # "Psychologist (Forensic)" yes, "Clinical Psychologist (Forensic
+                    # Services)" no.
+                    continue
+                hits.append(_Hit(i, j, entries))
+                break  # the longest run starting here
+        # Drop runs inside a longer run.
+        hits.sort(key=lambda h: (-h.size, h.start))
+        kept: list[_Hit] = []
+        for h in hits:
+            if not any(k.start <= h.start and h.end <= k.end for k in kept):
+                kept.append(h)
+        kept.sort(key=lambda h: h.start)
+        return kept
+
+    def _read(self, words: list[str], segs: list[int], fuzzy) -> Match:
+        hits = self._hits(words, segs)
+        covered = [False] * len(words)
+        for h in hits:
+            for i in range(h.start, h.end):
+                covered[i] = True
+
+        # Hard negatives: strong ones anywhere outside a profession label, weak ones only
+        # when no label is found at all.
+        for start, end, (strength, category) in self._negatives.scan(words):
+            inside = all(covered[i] for i in range(start, end))
+            if inside:
+                continue
+            if strength == "strong" or not hits:
+                phrase = " ".join(words[start:end])
+                return self._result(
+                    None,
+                    None,
+                    1.0,
+                    "not-psychological",
+                    "rule",
+                    (),
+                    f"not a psychological profession: '{phrase}' ({category})",
+                    fuzzy,
+                )
+
+        leftover = [i for i in range(len(words)) if not covered[i]]
+        level_word, level_phrase, explained, band = self._explain(words, leftover)
+        unexplained = [i for i in leftover if i not in explained]
+
+        if hits:
+            return self._from_hits(
+                words, segs, hits, unexplained, level_word, level_phrase, band, fuzzy
+            )
+        core = tuple(words[i] for i in unexplained)
+        if not core:
+            return self._result(
+                None,
+                None,
+                0.0,
+                "unknown",
+                None,
+                (),
+                "no profession named (only seniority, band or service words)",
+                fuzzy,
+            )
+        bag = self._bags.get(frozenset(core)) or self._scattered(core, words)
+        if bag:
+            hit = _Hit(0, 0, tuple(bag))
+            return self._from_hits(
+                words, segs, [hit], [], level_word, level_phrase, band, fuzzy, bag_of_words=True
+            )
+        return self._generalisation(core, level_word, band, fuzzy)
+
+    def _scattered(self, core: tuple[str, ...], words: list[str]) -> list[_Entry]:
+        """Labels whose words all appear in the title, in any order, and cover its core.
+
+        "Psychologist - Clinical" or "CYP Wellbeing Practitioner (IAPT)": the biggest such
+        label wins; several of the same size give every profession they name.
+        """
+        keys = None
+        for w in core:
+            found = self._by_word.get(w)
+            if not found:
+                return []
+            keys = set(found) if keys is None else keys & found
+            if not keys:
+                return []
+        present = set(words)
+        fits = [k for k in keys if present.issuperset(k)]
+        if not fits:
+            return []
+        size = max(len(k) for k in fits)
+        out: list[_Entry] = []
+        for k in fits:
+            if len(k) == size:
+                out.extend(self._index[k])
+        return out
+
+    def _explain(self, words: list[str], leftover: list[int]):
+        """Leftover words that are seniority, band, qualifier or neutral words."""
+        explained: set[int] = set()
+        levels: list[tuple[str, str]] = []
+        band = None
+        if not leftover:
+            return None, None, explained, None
+        runs: list[list[int]] = []
+        for i in leftover:
+            if runs and runs[-1][-1] == i - 1:
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+        for run in runs:
+            sub = [words[i] for i in run]
+            for start, end, level in self._level_words.scan(sub):
+                levels.append((level, " ".join(sub[start:end])))
+                explained.update(run[start:end])
+            for start, end, _ in self._qualifiers.scan(sub):
+                if not any(run[j] in explained for j in range(start, end)):
+                    explained.update(run[start:end])
+            for j, w in enumerate(sub):
+                idx = run[j]
+                if idx in explained:
+                    continue
+                if _BAND_VALUE.match(w):
+                    after_band_word = j > 0 and sub[j - 1] in _BAND_WORDS
+                    if after_band_word or not w.isdigit() or j == len(sub) - 1:
+                        band = w
+                    explained.add(idx)
+                elif w in self._neutral or w in _BAND_WORDS:
+                    explained.add(idx)
+        level_word = self._pick_level([lv for lv, _ in levels])
+        level_phrase = next((p for lv, p in levels if lv == level_word), None)
+        return level_word, level_phrase, explained, band
+
+    def _pick_level(self, names: list[str]) -> str | None:
+        """Trainee wins (a trainee post says so); otherwise the highest level named."""
+        if not names:
+            return None
+        if "trainee" in names:
+            return "trainee"
+        return max(names, key=lambda lv: self._level_rank.get(lv, 0))
+
+    def _level_for(
+        self, pid: str, entry_level: str | None, level_word: str | None, band: str | None
+    ) -> tuple[str | None, str]:
+        held = self._levels_of.get(pid, ())
+        if level_word is not None:
+            if level_word in held:
+                return level_word, f"level from '{level_word}'"
+            fb = self._level_fallbacks.get(level_word)
+            if fb in held:
+                return fb, f"level {fb} ({level_word} is not a level of {pid})"
+            if len(held) == 1:
+                return held[0], f"level {held[0]} (the only level of {pid})"
+            if entry_level is not None:
+                return entry_level, "level from the level title"
+            return None, f"no level: {level_word} is not a level of {pid}"
+        if entry_level is not None:
+            return entry_level, "level from the level title"
+        if band is not None:
+            fits = [lv for lv, bands in self._bands_of.get(pid, {}).items() if band in bands]
+            if "qualified" in fits:
+                return "qualified", f"qualified (band {band}, no seniority word)"
+            if len(fits) == 1:
+                return fits[0], f"level from band {band}"
+            if len(fits) > 1:
+                return None, f"no level: band {band} fits {' or '.join(fits)}"
+            if "qualified" in held:
+                return None, f"no level: band {band} fits no level of {pid}"
+        if "qualified" in held:
+            return "qualified", "qualified (no seniority word)"
+        if len(held) == 1:
+            return held[0], f"level {held[0]} (the only level of {pid})"
+        return None, "no level evident"
+
+    def _from_hits(
+        self,
+        words,
+        segs,
+        hits,
+        unexplained,
+        level_word,
+        level_phrase,
+        band,
+        fuzzy,
+        bag_of_words=False,
+    ) -> Match:
+        # Candidates: best entry per profession over all hits.
+        per: dict[str, tuple[float, _Hit, _Entry]] = {}
+        for h in hits:
+            for e in h.entries:
+                method, base = _KIND["rule"] if bag_of_words else _KIND[e.kind]
+                strength = h.size + _KIND_RANK[e.kind] / 10.0
+                cur = per.get(e.profession_id)
+                if cur is None or strength > cur[0]:
+                    per[e.profession_id] = (strength, h, e)
+        ranked = sorted(per.items(), key=lambda kv: -kv[1][0])
+        if len(ranked) > 1:
+            # A generic one-word hidden label ("psychotherapist") gives way to a longer
+            # label, and a discipline ("health psychology", "family therapy") to a job title:
+            # "Counselling Psychologist - Health Psychology Service" is one profession.
+            top_size = ranked[0][1][1].size
+            has_role = any(words[kv[1][1].end - 1] not in _DISCIPLINES for kv in ranked)
+            ranked = [
+                kv
+                for kv in ranked
+                if kv is ranked[0]
+                or not (
+                    (kv[1][1].size == 1 and kv[1][2].kind == "hidden" and top_size > 1)
+                    or (has_role and words[kv[1][1].end - 1] in _DISCIPLINES)
+                )
+            ]
+
+        penalty = 0.0
+        hit_segs = (
+            {segs[i] for h in hits for i in range(h.start, h.end)}
+            if not bag_of_words
+            else set(segs)
+        )
+        for i in unexplained:
+            same = segs[i] in hit_segs
+            conflict = words[i] in self._label_words
+            penalty += (0.15 if conflict else 0.07) if same else (0.05 if conflict else 0.02)
+
+        alts = []
+        for pid, (_strength, h, e) in ranked:
+            method, base = _KIND["rule"] if bag_of_words else _KIND[e.kind]
+            score = base - penalty
+            if fuzzy is not None:
+                score = score * fuzzy[0] - 0.02
+            word = level_word
+            if word is None and e.level_id is None and not bag_of_words:
+                # A label with a seniority word in it ("Assistant psychologist").
+                inner = [lv for _, _, lv in self._level_words.scan(words[h.start : h.end])]
+                word = self._pick_level(inner)
+            level, level_reason = self._level_for(pid, e.level_id, word, band)
+            alts.append((pid, level, round(max(score, 0.0), 3), method, e, level_reason))
+        alternatives = tuple(Alternative(a[0], a[1], a[2]) for a in alts)
+        pid, level, score, method, entry, level_reason = alts[0]
+        ignored = [words[i] for i in unexplained]
+        if len(alts) > 1:
+            names = ", ".join(a[0] for a in alts)
+            return self._result(
+                None,
+                None,
+                score,
+                "ambiguous",
+                method,
+                alternatives,
+                f"'{_join(words, hits)}' fits several professions: {names}",
+                fuzzy,
+            )
+        how = "words" if bag_of_words else f"{entry.kind.replace('_', ' ')} '{entry.text}'"
+        reason = f"{how}; {level_reason}"
+        if ignored:
+            reason += f"; unexplained: {' '.join(ignored)}"
+        if score < THRESHOLD:
+            return self._result(
+                None,
+                None,
+                score,
+                "unknown",
+                method,
+                alternatives,
+                f"best reading {pid} scored {score:.2f}, below {THRESHOLD}: {reason}",
+                fuzzy,
+            )
+        return self._result(pid, level, score, "matched", method, (), reason, fuzzy)
+
+    def _generalisation(self, core, level_word, band, fuzzy) -> Match:
+        """A title whose words all appear in labels of some professions ("Psychologist")."""
+        keys = None
+        for w in core:
+            found = self._by_word.get(w)
+            if not found:
+                return self._result(
+                    None,
+                    None,
+                    0.0,
+                    "unknown",
+                    None,
+                    (),
+                    f"no profession label matches; unknown words: {' '.join(core)}",
+                    fuzzy,
+                )
+            keys = set(found) if keys is None else keys & found
+            if not keys:
+                break
+        if not keys:
+            return self._result(
+                None,
+                None,
+                0.0,
+                "unknown",
+                None,
+                (),
+                f"no single label has all of: {' '.join(core)}",
+                fuzzy,
+            )
+        pids: dict[str, _Entry] = {}
+        for k in keys:
+            for e in self._index[k]:
+                pids.setdefault(e.profession_id, e)
+        score = 0.6 if len(pids) > 1 else 0.7
+        if fuzzy is not None:
+            score = score * fuzzy[0]
+        alts = tuple(
+            Alternative(pid, self._level_for(pid, None, level_word, band)[0], round(score, 3))
+            for pid in sorted(pids)
+        )
+        if len(pids) > 1:
+            return self._result(
+                None,
+                None,
+                round(score, 3),
+                "ambiguous",
+                "rule",
+                alts,
+                f"'{' '.join(core)}' is part of labels of {len(pids)} professions",
+                fuzzy,
+            )
+        return self._result(
+            None,
+            None,
+            round(score, 3),
+            "unknown",
+            "rule",
+            alts,
+            f"'{' '.join(core)}' is only part of a label of {alts[0].profession_id}; "
+            "too little to match",
+            fuzzy,
+        )
+
+    def _result(self, pid, level, score, status, method, alts, reason, fuzzy) -> Match:
+        if fuzzy is not None:
+            method = "fuzzy" if status in ("matched", "ambiguous", "unknown") and method else method
+            reason = f"{reason}; typo corrected: {', '.join(fuzzy[1])}"
+        return Match("", pid, level, round(float(score), 3), status, method, alts, reason)
+
+
+_PARENS = re.compile(r"\s*\(([^()]*)\)\s*")
+
+
+def _level_title_forms(title: str | None) -> list[str]:
+    """A level title and, when it has a bracketed part, the title without it and that part.
+
+    "Senior (highly specialist) clinical psychologist" -> also "Senior clinical psychologist";
+    "High intensity therapist (CBT therapist)" -> also "High intensity therapist" and
+    "CBT therapist".
+    """
+    if not title:
+        return []
+    forms = [title]
+    inner = _PARENS.findall(title)
+    if inner:
+        forms.append(_PARENS.sub(" ", title).strip())
+        if title.rstrip().endswith(")"):
+            forms.append(inner[-1])
+    return forms
+
+
+def _join(words: list[str], hits: list[_Hit]) -> str:
+    return " / ".join(" ".join(words[h.start : h.end]) for h in hits) or " ".join(words)
+
+
+_STATUS_RANK = {"matched": 3, "not-psychological": 3, "ambiguous": 2, "unknown": 1}
+
+
+def _better(new: Match, old: Match) -> bool:
+    a, b = _STATUS_RANK[new.status], _STATUS_RANK[old.status]
+    if a != b:
+        return a > b
+    return new.score > old.score
+
+
+@lru_cache(maxsize=8)
+def _matcher_cached(taxonomy: Taxonomy) -> Matcher:
+    return Matcher(taxonomy)
+
+
+def matcher_for(taxonomy: Taxonomy | None = None) -> Matcher:
+    """The cached matcher of ``taxonomy`` (the packaged release by default)."""
+    if taxonomy is None:
+        from .loader import load
+
+        taxonomy = load()
+    return _matcher_cached(taxonomy)
+
+
+def match(title: str, taxonomy: Taxonomy | None = None) -> Match:
+    """Read a job title: the profession and level it names, or why it names none.
+
+    >>> match("Trainee PWP").level_id
+    'trainee'
+    >>> match("Consultant Psychiatrist").status
+    'not-psychological'
+    """
+    return matcher_for(taxonomy).match(title)
+
+
+def cli_match(titles: Iterable[str], as_json: bool = False) -> int:
+    """``pptaxonomy match``: print a table (or JSON lines) of readings; returns the exit code."""
+    import json
+    import sys
+
+    m = matcher_for()
+    results = [m.match(t) for t in titles]
+    if as_json:
+        for r in results:
+            print(json.dumps(r.to_dict(), ensure_ascii=False))
+        return 0
+    width = min(max((len(r.title) for r in results), default=5), 50)
+    print(f"{'title':{width}}  {'status':17} {'profession':38} {'level':15} score  method")
+    for r in results:
+        title = "".join(ch if ch.isprintable() else " " for ch in r.title)
+        if len(title) > width:
+            title = title[: width - 1] + "\u2026"
+        print(
+            f"{title:{width}}  {r.status:17} {r.profession_id or '-':38} {r.level_id or '-':15} "
+            f"{r.score:.2f}   {r.method or '-'}"
+        )
+        detail = r.reason
+        if r.alternatives and r.status != "matched":
+            alts = ", ".join(
+                f"{a.profession_id}{'/' + a.level_id if a.level_id else ''} {a.score:.2f}"
+                for a in r.alternatives
+            )
+            detail += f" [alternatives: {alts}]"
+        print(f"{'':{width}}  \u2514 {detail}")
+    sys.stdout.flush()
+    return 0
