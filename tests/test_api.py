@@ -237,3 +237,21 @@ def test_mappings_follow_the_career_ladder_within_a_profession(tax):
     for p in tax:
         ranks = [rank.get(m.level or "", 0) for m in tax.mappings if m.profession == p.id]
         assert ranks == sorted(ranks), p.id
+
+
+def test_package_docstring_examples_hold():
+    import doctest
+
+    result = doctest.testmod(pptaxonomy)
+    assert result.attempted >= 3 and result.failed == 0
+
+
+def test_match_is_part_of_the_public_api():
+    m = pptaxonomy.match("Trainee PWP - North")
+    assert (m.profession_id, m.level_id, m.status) == (
+        "psychological-wellbeing-practitioner",
+        "trainee",
+        "matched",
+    )
+    assert isinstance(m, pptaxonomy.Match)
+    assert pptaxonomy.match("Consultant Psychiatrist").profession_id is None

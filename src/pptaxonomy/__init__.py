@@ -4,6 +4,8 @@
     >>> tax = pptaxonomy.load()
     >>> tax.lookup("PWP").id
     'psychological-wellbeing-practitioner'
+    >>> pptaxonomy.match("Snr Clin Psych - CAMHS").profession_id
+    'clinical-psychologist'
 
 Loading reads the packaged YAML and code lists on first use; LinkML is never imported here.
 """
@@ -22,6 +24,7 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .loader import Taxonomy
+    from .matcher import Match
 
 __version__ = "0.1.0"
 
@@ -29,12 +32,14 @@ __all__ = [
     "DATA_VERSION",
     "AmbiguousLabel",
     "DataNotFound",
+    "Match",
     "PPTaxonomyError",
     "Taxonomy",
     "UnknownIdentifier",
     "UnknownLabel",
     "__version__",
     "load",
+    "match",
 ]
 
 
@@ -48,6 +53,17 @@ def load(path=None) -> Taxonomy:
     return _load(path)
 
 
+def match(title: str, taxonomy: Taxonomy | None = None) -> Match:
+    """Read one job title: the profession and level it names, or why it names none.
+
+    Never guesses silently: below the matcher's threshold ``profession_id`` is None and
+    ``status`` says why (``unknown``, ``ambiguous`` or ``not-psychological``).
+    """
+    from .matcher import match as _match
+
+    return _match(title, taxonomy)
+
+
 def __getattr__(name: str):
     if name == "DATA_VERSION":
         from ._data import data_version
@@ -57,4 +73,8 @@ def __getattr__(name: str):
         from .loader import Taxonomy
 
         return Taxonomy
+    if name == "Match":
+        from .matcher import Match
+
+        return Match
     raise AttributeError(f"module 'pptaxonomy' has no attribute {name!r}")
