@@ -142,6 +142,36 @@ def test_without_a_code_column_every_recognised_row_is_no_code():
     assert s["columns"]["code"] is None
 
 
+@pytest.mark.parametrize("with_code", [True, False])
+def test_row_output_status_agrees_with_row_status_and_summary(tmp_path, with_code):
+    """Rows join to their title's result and to the (title class, raw code) status table:
+    every row's pp_status is row_status of its title and code, empty titles and codes too."""
+    from pptaxonomy.audit import clean_code, code_state
+
+    tax = pptaxonomy.load()
+    titles = ["Clinical Psychologist", "Psychologist", "Wellbeing Navigator", "Staff Nurse", ""]
+    codes = ["S1L", " s1l ", "S2L", "S1M", "N6E", "S3L", "XXX", "55", "", "S5M", 'S1L"x']
+    src = tmp_path / "in.csv"
+    with src.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "title", "code"])
+        for i, (t, c) in enumerate((t, c) for t in titles for c in codes):
+            w.writerow([f"k{i}", t, c])
+    out = tmp_path / "out.csv"
+    res = audit(src, "title", "code" if with_code else None, "id", output=out, taxonomy=tax)
+    rows = read_rows(out)
+    assert len(rows) == len(titles) * len(codes)
+    counts = dict.fromkeys(STATUSES, 0)
+    for r in rows:
+        m = pptaxonomy.match(r["title"])
+        code = clean_code(r["code"]) if with_code else ""
+        expected = r["pp_expected_codes"].split()
+        assert r["pp_profession_id"] == (m.profession_id or "")
+        assert r["pp_status"] == row_status(m.status, expected, code_state(code, tax), code), r
+        counts[r["pp_status"]] += 1
+    assert res.summary["statuses"] == counts
+
+
 # -- encodings, delimiters, formats -----------------------------------------------------------
 
 

@@ -11,10 +11,11 @@ once (``pptaxonomy.matcher``). Two passes over the file:
 1. ``SELECT title, code, count(*) ... GROUP BY ALL``: the distinct (title, code) pairs with
    their row counts; rows DuckDB cannot place (ragged rows) are collected with their line
    numbers (header = line 1) and skipped.
-2. The pairs' results are registered as a small table, and
-   ``COPY (SELECT r.*, m.pp_... FROM read_csv(...) r LEFT JOIN m ...) TO out.csv`` writes the
-   row-level output in the input's row order, to a temporary file that then replaces
-   ``out.csv`` (atomic). The input is never modified.
+2. The results are registered as two small tables, title -> pp_* columns and the title's
+   class, and (class, code) -> status (a status depends only on the title's reading and the
+   code), and ``COPY (SELECT r.*, m.pp_..., s.pp_status FROM read_csv(...) r LEFT JOIN m ON
+   title LEFT JOIN s ON (class, code)) TO out.csv`` writes the row-level output to a
+   temporary file that then replaces ``out.csv`` (atomic). The input is never modified.
 
 Encodings: UTF-8 (with or without a BOM) is read directly; UTF-16 (with a BOM), cp1252 (or
 whatever ``encoding`` names) is first transcoded to a temporary UTF-8 copy. XLSX files are
@@ -452,11 +453,12 @@ def audit(
                 if i % 2000 == 0:
                     note("matching", i, len(titles))
             note("matching", len(titles), len(titles))
-            rows_out, lines = _statuses(pairs, readings, taxonomy)
+            expected = _expected_codes(readings, taxonomy)
+            rows_out = _statuses(pairs, readings, expected, taxonomy)
             writer = None
             if out_path is not None:
                 note("writing", 0, 0)
-                _register_results(con, pairs, lines, tmp)
+                _register_results(con, rows_out, expected)
                 # DuckDB writes the rows while Python builds the summary.
                 writer = _Background(_copy_out, con, src, title_col, code_col, out_path, keep_order)
             summary = _summary(
@@ -522,22 +524,15 @@ def _read_csv_sql(src: _Source, name: str) -> str:
     )
 
 
-def _pair_hash(title_col: str, code_col: str | None, alias: str = "") -> str:
-    """The join key of a (title, code) pair: DuckDB's 64-bit hash of the raw values."""
-    cols = [alias + _q(title_col)] + ([alias + _q(code_col)] if code_col else [])
-    return f"hash({', '.join(cols)})"
-
-
 def _pass_one(con, src: _Source, title_col, code_col, key_col, name):
-    """Distinct (title, code) pairs with their hash, row count and two example keys."""
+    """Distinct (title, code) pairs with their row count and two example keys."""
     con.execute("DROP TABLE IF EXISTS p1_rejects; DROP TABLE IF EXISTS p1_scans")
     t = _q(title_col)
     c = _q(code_col) if code_col else "NULL"
     keys = f"min({_q(key_col)}), max({_q(key_col)})" if key_col else "NULL, NULL"
     group = f"{t}, {c}" if code_col else t
     pairs = con.execute(
-        f"SELECT {t}, {c}, {_pair_hash(title_col, code_col)}, count(*), {keys} "
-        f"FROM {_read_csv_sql(src, 'p1')} GROUP BY {group}"
+        f"SELECT {t}, {c}, count(*), {keys} FROM {_read_csv_sql(src, 'p1')} GROUP BY {group}"
     ).fetchall()
     rejects = con.execute(
         "SELECT line, error_type, min(error_message) FROM p1_rejects "
@@ -567,18 +562,19 @@ def _reject_problems(rejects, width: int) -> list[dict[str, Any]]:
     return out
 
 
-def _statuses(pairs, readings, taxonomy) -> tuple[_Pairs, list[str]]:
-    """The status of every pair; work is shared between pairs with the same title reading."""
-    expected_cache: dict[tuple, tuple[str, ...]] = {}
-
-    def expected_for(m) -> tuple[str, ...]:
+def _expected_codes(readings, taxonomy) -> dict[str, tuple[str, ...]]:
+    """Each title's expected codes: its profession's at its level; all candidates' if ambiguous."""
+    cache: dict[tuple, tuple[str, ...]] = {}
+    out: dict[str, tuple[str, ...]] = {}
+    for t, m in readings.items():
         if m.status == "matched":
             key = ((m.profession_id, m.level_id),)
         elif m.status == "ambiguous":
             key = tuple((a.profession_id, a.level_id) for a in m.alternatives)
         else:
-            return ()
-        found = expected_cache.get(key)
+            out[t] = ()
+            continue
+        found = cache.get(key)
         if found is None:
             codes: set[str] = set()
             for pid, level in key:
@@ -586,85 +582,95 @@ def _statuses(pairs, readings, taxonomy) -> tuple[_Pairs, list[str]]:
                 if p is not None:
                     lv = level if level in p.level_ids else None
                     codes.update(taxonomy.occupation_codes_for(pid, lv))
-            found = expected_cache[key] = tuple(sorted(codes))
-        return found
+            found = cache[key] = tuple(sorted(codes))
+        out[t] = found
+    return out
 
+
+def _statuses(pairs, readings, expected, taxonomy) -> _Pairs:
+    """The status of every pair; work is shared between pairs with the same title reading."""
     # Titles with the same reading status and expected codes share a class; a pair's status
     # depends only on its class and its code, so it is worked out once per (class, code).
     classes: dict[tuple[str, tuple[str, ...]], int] = {}
-    per_title: dict[str | None, tuple[int, str]] = {}
+    per_title: dict[str | None, int] = {}
     for t, m in readings.items():
-        expected = expected_for(m)
-        tclass = classes.setdefault((m.status, expected), len(classes))
-        text = (
-            f"{m.profession_id or ''}\t{m.level_id or ''}\t{m.score:.2f}\t{m.method or ''}"
-            f"\t{' '.join(expected)}\t"
-        )
-        per_title[t] = (tclass, text)
-    per_title[None] = per_title.get("", (0, ""))
+        per_title[t] = classes.setdefault((m.status, expected[t]), len(classes))
+    per_title[None] = per_title.get("", 0)
     class_list = list(classes)
     cache: dict[tuple[int, str | None], tuple[str, str]] = {}
-    lines = []
-    for t_raw, c_raw, h, _n, _k1, _k2 in pairs:
-        tclass, text = per_title[t_raw]
-        found = cache.get((tclass, c_raw))
-        if found is None:
-            title_status, expected = class_list[tclass]
+    for t_raw, c_raw, _n, _k1, _k2 in pairs:
+        key = (per_title[t_raw], c_raw)
+        if key not in cache:
+            title_status, exp = class_list[key[0]]
             code = clean_code(c_raw)
             state = code_state(code, taxonomy)
-            found = cache[(tclass, c_raw)] = (
-                code,
-                row_status(title_status, expected, state, code),
-            )
-        lines.append(f"{h}\t{text}{found[1]}\n")
-
-    return _Pairs(pairs, readings, per_title, cache, class_list), lines
+            cache[key] = (code, row_status(title_status, exp, state, code))
+    return _Pairs(pairs, readings, per_title, cache, class_list)
 
 
 @dataclass
 class _Pairs:
     """The distinct (title, code) pairs and what the audit made of them."""
 
-    pairs: list[tuple]  # (title, code, hash, rows, key min, key max) as DuckDB gave them
+    pairs: list[tuple]  # (title, code, rows, key min, key max) as DuckDB gave them
     readings: dict[str, Any]  # title -> Match
-    per_title: dict[str | None, tuple[int, str]]  # title -> (class, TSV text)
+    per_title: dict[str | None, int]  # title -> class
     cache: dict[tuple[int, str | None], tuple[str, str]]  # (class, raw code) -> (code, status)
     classes: list[tuple[str, tuple[str, ...]]]  # class -> (title status, expected codes)
 
 
-def _register_results(con, pairs, lines: list[str], tmp: Path) -> None:
-    """The pairs' results as DuckDB table ``pp_m`` (hash -> pp_* columns)."""
-    hashes = {p[2] for p in pairs}
-    if len(hashes) != len(pairs):  # a 64-bit collision: practically never; stay exact
-        raise AuditError("two different (title, code) pairs share a hash; please report this")
-    # The results go to DuckDB as a tab-separated file: far faster than Python lists for
-    # 100,000 pairs. No value can hold a tab or a newline (ids, codes, statuses, numbers).
-    table = tmp / "pp_m.tsv"
-    table.write_text("".join(lines), encoding="utf-8")
-    types = ", ".join(f"'{c}': 'VARCHAR'" for c in PP_COLUMNS)
+def _register_results(con, res: _Pairs, expected) -> None:
+    """The results as two small DuckDB tables: ``pp_t`` (title -> pp_* columns and the title's
+    class) and ``pp_s`` ((class, raw code) -> ``pp_status``), so the row output needs no
+    (title, code) key: rows join on their title, then on their title's class and their code."""
+    readings = res.readings
+    titles = list(readings)
+    ms = list(readings.values())
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE pp_m AS SELECT * FROM read_csv({_lit(str(table))}, "
-        f"header = false, auto_detect = false, delim = '\t', quote = '', escape = '', "
-        f"columns = {{'h': 'UBIGINT', {types}}})"
+        "CREATE OR REPLACE TEMP TABLE pp_t AS SELECT unnest($1::VARCHAR[]) AS t, "
+        "unnest($2::VARCHAR[]) AS pp_profession_id, unnest($3::VARCHAR[]) AS pp_level_id, "
+        "unnest($4::VARCHAR[]) AS pp_score, unnest($5::VARCHAR[]) AS pp_method, "
+        "unnest($6::VARCHAR[]) AS pp_expected_codes, unnest($7::INTEGER[]) AS cls",
+        [
+            titles,
+            [m.profession_id or None for m in ms],
+            [m.level_id or None for m in ms],
+            [f"{m.score:.2f}" for m in ms],
+            [m.method or None for m in ms],
+            [" ".join(expected[t]) or None for t in titles],
+            [res.per_title[t] for t in titles],
+        ],
+    )
+    # A missing code reads as NULL or as the empty string; both are the empty raw code.
+    statuses = {(cls, raw or ""): found[1] for (cls, raw), found in res.cache.items()}
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE pp_s AS SELECT unnest($1::INTEGER[]) AS cls, "
+        "unnest($2::VARCHAR[]) AS raw, unnest($3::VARCHAR[]) AS pp_status",
+        [[k[0] for k in statuses], [k[1] for k in statuses], list(statuses.values())],
     )
 
 
 def _copy_out(con, src: _Source, title_col, code_col, out_path: Path, keep_order: bool) -> None:
-    """COPY the input rows, joined to their pair's results, to ``out_path``.
+    """COPY the input rows, joined to their results (``_register_results``), to ``out_path``.
 
     DuckDB writes a temporary file in the output's folder, which then replaces ``out_path``.
     """
     con.execute("DROP TABLE IF EXISTS p2_rejects; DROP TABLE IF EXISTS p2_scans")
     existing = [c for c in src.columns if c.casefold() in PP_COLUMNS]
     star = "r.*" if not existing else f"r.* EXCLUDE ({', '.join(_q(c) for c in existing)})"
-    pp = ", ".join(f"m.{c}" for c in PP_COLUMNS)
-    on = f"{_pair_hash(title_col, code_col, 'r.')} = m.h"
+    pp = ", ".join(f"m.{c}" for c in PP_COLUMNS if c != "pp_status")
+    # An empty field (NULL) is the empty title / code, as in the first pass.
+    code = f"coalesce(r.{_q(code_col)}, '')" if code_col else "''"
+    joins = (
+        f"LEFT JOIN pp_t m ON coalesce(r.{_q(title_col)}, '') = m.t "
+        f"LEFT JOIN pp_s s ON m.cls = s.cls AND {code} = s.raw"
+    )
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
     os.close(fd)
     try:
         con.execute(
-            f"COPY (SELECT {star}, {pp} FROM {_read_csv_sql(src, 'p2')} r "
-            f"LEFT JOIN pp_m m ON {on}) "
+            f"COPY (SELECT {star}, {pp}, s.pp_status "
+            f"FROM {_read_csv_sql(src, 'p2')} r {joins}) "
             f"TO {_lit(tmp_name)} (FORMAT csv, HEADER true, DELIMITER ',', "
             f"PRESERVE_ORDER {'true' if keep_order else 'false'})"
         )
@@ -698,8 +704,8 @@ def _summary(
         unclear.add(None)
     by_key: Counter = Counter()
     flagged = ("code-mismatch", "psych-code-unrecognised-title")
-    for t_raw, c_raw, _h, n, k1, k2 in res.pairs:
-        key = (per_title[t_raw][0], c_raw)
+    for t_raw, c_raw, n, k1, k2 in res.pairs:
+        key = (per_title[t_raw], c_raw)
         by_key[key] += n
         title_rows[t_raw or ""] += n
         if t_raw in unclear:
