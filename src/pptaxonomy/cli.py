@@ -42,8 +42,17 @@ def lookup(label: str, as_json: bool) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     if as_json:
-        click.echo(json.dumps({"id": p.id, "name": p.name, "group": p.group,
-                               "status": p.status, "levels": list(p.level_ids)}))
+        click.echo(
+            json.dumps(
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "group": p.group,
+                    "status": p.status,
+                    "levels": list(p.level_ids),
+                }
+            )
+        )
         return
     click.echo(f"{p.id}\t{p.name}\t({tax.groups[p.group].name}; {p.status})")
 
@@ -51,8 +60,13 @@ def lookup(label: str, as_json: bool) -> None:
 @main.command()
 @click.argument("profession")
 @click.argument("level", required=False)
-@click.option("--system", "code_system", default="nhs-occupation-code", show_default=True,
-              help="Code system to list codes from.")
+@click.option(
+    "--system",
+    "code_system",
+    default="nhs-occupation-code",
+    show_default=True,
+    help="Code system to list codes from.",
+)
 def codes(profession: str, level: str | None, code_system: str) -> None:
     """List the occupation codes expected for PROFESSION (at LEVEL).
 
@@ -78,8 +92,14 @@ def codes(profession: str, level: str | None, code_system: str) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="text: file:line:col: rule-id: message (hint); json: one record per problem.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one 'file:line:col: rule-id: message (hint)' per problem; json: records.",
+)
 def validate(paths: tuple[str, ...], fmt: str) -> None:
     """Validate taxonomy files: the schema (closed), integrity rules and YAML safety.
 
