@@ -141,25 +141,15 @@ def build(out: str) -> None:
     sys.exit(run_cli(out))
 
 
-_AUDIT_STATUSES = (
-    "consistent",
-    "code-mismatch",
-    "psych-code-unrecognised-title",
-    "not-psychological",
-    "ambiguous",
-    "invalid-code",
-    "retired-code",
-    "no-code",
-)
-
-
 def _status_list(ctx, param, value):
+    from .audit import STATUSES  # only the audit command gets here
+
     out = []
     for part in value or ():
         for s in part.split(","):
             s = s.strip()
-            if s and s not in _AUDIT_STATUSES:
-                choices = ", ".join(_AUDIT_STATUSES)
+            if s and s not in STATUSES:
+                choices = ", ".join(STATUSES)
                 raise click.BadParameter(f"{s!r} is not a status; choose from {choices}")
             if s:
                 out.append(s)
