@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -287,6 +288,39 @@ def test_row_order_is_kept_on_a_larger_file(tmp_path):
     with out.open(encoding="utf-8") as fh:
         ids = [int(r["id"]) for r in csv.DictReader(fh)]
     assert ids == list(range(60_000))
+
+
+def test_report_does_not_depend_on_the_input_row_order(tmp_path):
+    # Ties everywhere: equal row counts for an unrecognised title's codes, for invalid and
+    # retired codes, for mismatches and for titles. The report must come out the same
+    # whatever order the rows (and so DuckDB's groups) come in.
+    rows = []
+    for code in ("G2D", "H1D", "H2D", "N0D", "N4D", "055", "ZZ9", "XX1", "QQ7", "S3L", "N1A"):
+        rows += [["Research Assistant", code]] * 2
+        rows += [["Clinical Psychologist", code]] * 2
+        rows += [["Staff Nurse", code], ["Widget Wrangler", code]]
+    for title in ("Clinical Psychologist", "Counsellor", "Art Psychotherapist", "PWP"):
+        rows += [[title, "N6E"]] * 3 + [[title, "G2D"]] * 3 + [[title, "S1M"]] * 3
+    summaries = []
+    for seed in range(4):
+        order = list(range(len(rows)))
+        if seed:
+            random.Random(seed).shuffle(order)
+        src = tmp_path / f"shuffled-{seed}.csv"
+        with src.open("w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["Key", "Title", "Code"])
+            for i in order:
+                w.writerow([f"K{i:03d}", *rows[i]])
+        s = audit(src, "Title", "Code", "Key", top=3).summary
+        s.pop("elapsed_seconds")
+        s["input"].pop("file")
+        summaries.append(json.dumps(s, indent=2, ensure_ascii=False))
+    assert all(s == summaries[0] for s in summaries[1:])
+    first = json.loads(summaries[0])
+    assert first["invalid_codes"] == sorted(first["invalid_codes"], key=lambda c: c["code"])
+    codes = first["top_unrecognised_titles"][0]["codes"]
+    assert [c["code"] for c in codes] == sorted(c["code"] for c in codes)
 
 
 def test_existing_pp_columns_are_replaced(tmp_path):
