@@ -129,6 +129,8 @@ def test_report_echoes_only_title_code_and_key(tmp_path):
     assert "https://" not in html
     assert "<svg" in html and "<style>" in html
     assert "Clinical Psychologist" in html
+    # The no-wrap metadata items need a break opportunity between them, or the line overflows.
+    assert "</span><span>" not in html
 
 
 def test_column_names_match_ignoring_case(tmp_path):

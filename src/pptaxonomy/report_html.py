@@ -313,7 +313,7 @@ def render(summary: dict[str, Any]) -> str:
         ("match threshold", str(summary["threshold"])),
         ("run time", f"{summary['elapsed_seconds']} s"),
     ]
-    meta_html = "".join(f"<span><b>{escape(k)}:</b> {escape(str(v))}</span>" for k, v in meta)
+    meta_html = " ".join(f"<span><b>{escape(k)}:</b> {escape(str(v))}</span>" for k, v in meta)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
