@@ -61,3 +61,10 @@ bench: $(STAMP) ## Print the speed figures quoted in the README (the audit bench
 clean: ## Remove the virtual environment, caches and build output
 	rm -rf $(VENV) dist build out .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Notes for the next release: the taxonomy's changes since the last release tag (or the first
+# commit when there is none). Writes to stdout, or to NOTES=file. Fails on a policy breach.
+.PHONY: release-notes
+release-notes: $(STAMP) ## Release notes since the last tag (NOTES=file to write them to a file)
+	@base=$$(git describe --tags --abbrev=0 2>/dev/null || git rev-list --max-parents=0 HEAD | tail -n 1); \
+	$(PP) diff "$$base" taxonomy --format md $(if $(NOTES),--output $(NOTES))

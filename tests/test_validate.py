@@ -33,6 +33,10 @@ SRC = REPO / "src" / "pptaxonomy"
 # Rules that no fixture file can exercise, with the reason and the test that covers them.
 NO_FIXTURE = {
     "io-error": "an unreadable file cannot be committed; test_cli_unreadable_file covers it",
+    "released-id-missing": "a removal cannot be overlaid on the shipped taxonomy; "
+    "tests/test_diff.py::test_released_id_missing covers it",
+    "released-id-kind": "needs a released-ids file beside a whole taxonomy copy; "
+    "tests/test_diff.py::test_released_id_kind covers it",
 }
 
 

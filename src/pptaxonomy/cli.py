@@ -250,3 +250,75 @@ def audit_cmd(
             keep_order,
         )
     )
+
+
+@main.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "json", "tsv"]),
+    default="md",
+    show_default=True,
+    help="md: release notes for people; json: records; tsv: one change a row.",
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to a file.")
+def diff_cmd(old: str, new: str, fmt: str, output: str | None) -> None:
+    """Semantic changes from OLD to NEW, each a taxonomy directory or a git ref.
+
+    Exit 0 when the change keeps the identifier policy (docs/policy.md), 1 when it breaks it
+    (id-removed, id-reused, id-reactivated; named on stderr), 2 for a usage error.
+
+    \b
+    Examples:
+      pptaxonomy diff main taxonomy/
+      pptaxonomy diff v0.1.0 HEAD --format json
+    """
+    from .diff import run_cli
+
+    sys.exit(run_cli(old, new, fmt, output))
+
+
+@main.command("release-ids")
+@click.argument("taxonomy", required=False, type=click.Path(file_okay=False))
+@click.option(
+    "--output",
+    "-o",
+    default="releases/released-ids.tsv",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The released-identifiers file to update.",
+)
+@click.option("--version", "version", help="Release to stamp new rows with (default: VERSION).")
+@click.option("--check", is_flag=True, help="Exit 1 when identifiers are not yet listed.")
+def release_ids_cmd(taxonomy: str | None, output: str, version: str | None, check: bool) -> None:
+    """Add the taxonomy's identifiers to the released-identifiers file (run when releasing).
+
+    Rows already listed are never changed or removed; the validator checks that every listed
+    identifier is still defined (released-id-missing) with the same kind (released-id-kind).
+    """
+    from .diff import run_release_ids
+
+    sys.exit(run_release_ids(taxonomy, output, version, check))
+
+
+@main.command("rules")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "text"]),
+    default="text",
+    show_default=True,
+    help="md: the page docs/rules.md is generated from.",
+)
+def rules_cmd(fmt: str) -> None:
+    """List every validation rule with its id, severity and fix hint.
+
+    \b
+    Example:
+      pptaxonomy rules --format md > docs/rules.md
+    """
+    from .validate import rules_text
+
+    sys.stdout.write(rules_text(fmt))
