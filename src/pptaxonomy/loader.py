@@ -221,6 +221,22 @@ class Taxonomy:
         close = difflib.get_close_matches(normalise_label(label), names, n=3, cutoff=0.75)
         return tuple(names[c] for c in close)
 
+    def current(self, identifier: str) -> Any | None:
+        """The active entity an identifier stands for today, or None.
+
+        An active entity is itself; a deprecated one is followed along ``replaced_by`` to its
+        active replacement. None when the identifier is unknown, or when a deprecated entity
+        names only several entities to ``consider`` (the choice is the caller's).
+        """
+        seen: set[str] = set()
+        entity = self._by_id.get(identifier)
+        while entity is not None and _is_deprecated(entity):
+            if entity.replaced_by is None or entity.id in seen:
+                return None
+            seen.add(entity.id)
+            entity = self._by_id.get(entity.replaced_by)
+        return entity
+
     def profession(self, identifier: str) -> model.Profession:
         """The profession with this identifier; raises ``UnknownIdentifier``."""
         p = self.professions.get(identifier)
@@ -297,6 +313,12 @@ class Taxonomy:
             f"<Taxonomy {self.data_version}: {len(self.professions)} professions, "
             f"{len(self.mappings)} mappings from {self.root}>"
         )
+
+
+def _is_deprecated(entity: Any) -> bool:
+    return (
+        bool(getattr(entity, "deprecated", False)) or getattr(entity, "status", "") == "deprecated"
+    )
 
 
 def read_code_list(path: Path, code_system: str) -> list[model.OccupationCode]:
