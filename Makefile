@@ -35,6 +35,32 @@ lint: $(STAMP) ## Lint the Python code and the LinkML schema
 build: $(STAMP) ## Build every published artefact
 	$(PP) build --out .
 
+.PHONY: site browser-deps
+site: $(STAMP) ## Build the static browsable site into site/ (open site/index.html)
+	$(PP) site --out site
+
+# The browser tests (tests/test_site_browser.py) need Debian's chromium and chromium-driver, and
+# axe-core's axe.min.js from npm (kept in .venv). CI runs as root; elsewhere sudo is used.
+AXE_VERSION := 4.11.0
+AXE_JS := $(VENV)/axe-core/axe.min.js
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+browser-deps: $(AXE_JS) ## Install headless Chromium, chromedriver and axe-core for the browser tests
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		echo "installing chromium and chromium-driver (Debian packages)"; \
+		$(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+			chromium chromium-driver; \
+	fi
+
+$(AXE_JS): | $(BIN)/python
+	@command -v npm >/dev/null || { $(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends npm; }
+	rm -rf $(@D) && mkdir -p $(@D)/pack
+	cd $(@D)/pack && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null
+	tar -xzf $(@D)/pack/axe-core-$(AXE_VERSION).tgz -C $(@D)/pack package/axe.min.js
+	mv $(@D)/pack/package/axe.min.js $@ && rm -rf $(@D)/pack
+
 SAMPLE := samples/staff-extract-sample.csv
 SAMPLE_OUT := out/sample-audit
 
@@ -45,10 +71,10 @@ audit-sample: $(STAMP) ## Audit the synthetic staff extract shipped in samples/
 		--report $(SAMPLE_OUT)/report.html --report $(SAMPLE_OUT)/report.json
 	@echo "sample audit report: $(SAMPLE_OUT)/report.html (rows: $(SAMPLE_OUT)/rows.csv)"
 
-all: install validate build audit-sample ## Install, validate, build every artefact, audit the sample
+all: install validate build site audit-sample ## Install, validate, build artefacts and site, audit sample
 	@echo "make all: done. Open $(SAMPLE_OUT)/report.html; run 'make test' for lint and tests."
 
-test: $(STAMP) lint ## Lint, then run the whole test suite
+test: $(STAMP) lint browser-deps ## Lint, then run the whole test suite
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP) ## Print the speed figures quoted in the README (the audit bench takes ~1 min)

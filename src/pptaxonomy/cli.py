@@ -322,3 +322,43 @@ def rules_cmd(fmt: str) -> None:
     from .validate import rules_text
 
     sys.stdout.write(rules_text(fmt))
+
+
+@main.command("site")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder to write the site to (replaced if an earlier build wrote it).",
+)
+@click.option(
+    "--taxonomy",
+    "taxonomy",
+    type=click.Path(exists=True, file_okay=False),
+    help="Taxonomy directory (default: the packaged taxonomy).",
+)
+@click.option(
+    "--artefacts",
+    "artefacts",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder holding artefacts/ and mappings/ (copied into the site's downloads).",
+)
+def site_cmd(out: str, taxonomy: str | None, artefacts: str) -> None:
+    """Build the static, self-contained browsable site (open OUT/index.html; no server).
+
+    \b
+    Example:
+      pptaxonomy site --out site
+    """
+    import pptaxonomy
+
+    from .site import SiteError, build_site
+
+    try:
+        files = build_site(pptaxonomy.load(taxonomy), out, artefacts)
+    except SiteError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"site: {len(files)} files in {out}; open {out}/index.html")

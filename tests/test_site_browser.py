@@ -1,0 +1,226 @@
+"""The generated site in a real headless Chromium (Debian's ``chromium`` and ``chromium-driver``).
+
+``make test`` installs the browser, its driver and axe-core first (``make browser-deps``). A
+missing browser, driver or axe-core makes these tests FAIL, never skip: the site is only
+known to work when they ran. Screenshots go to a temporary folder (printed); set
+``PPTAXONOMY_UPDATE_SCREENSHOTS=1`` to also refresh the two in docs/img/ that the README shows.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from pptaxonomy.site import build_site
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = Path(os.environ.get("PPTAXONOMY_CHROMIUM", "/usr/bin/chromium"))
+CHROMEDRIVER = Path(os.environ.get("PPTAXONOMY_CHROMEDRIVER", "/usr/bin/chromedriver"))
+AXE_JS = Path(os.environ.get("PPTAXONOMY_AXE_JS", Path(sys.prefix) / "axe-core" / "axe.min.js"))
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1400,1000",
+)
+INSTALL_HINT = "run `make browser-deps` (apt-get install chromium chromium-driver; axe-core)"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, tax) -> Path:
+    out = tmp_path_factory.mktemp("browser-site") / "site"
+    build_site(tax, out, REPO)
+    return out
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("screenshots")
+    print(f"\nscreenshots: {folder}")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory):
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
+    if missing:
+        pytest.fail(f"browser tests need {', '.join(missing)}: {INSTALL_HINT}")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    drv = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    drv.set_script_timeout(60)
+    try:
+        yield drv
+    finally:
+        drv.quit()
+
+
+def open_page(driver, site: Path, rel: str) -> None:
+    driver.get((site / rel).as_uri())
+    driver.get_log("browser")  # nothing from earlier pages may leak into the next check
+
+
+def pages(site: Path) -> list[str]:
+    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+
+
+def severe(driver) -> list[str]:
+    return [e["message"] for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+
+
+def test_every_page_loads_without_console_errors(driver, site):
+    found = pages(site)
+    assert "career-map.html" in found and len(found) > 20
+    problems = {}
+    for rel in found:
+        driver.get((site / rel).as_uri())
+        assert driver.find_element("css selector", "main h1").text, rel
+        # Touch the scripted parts so that a script error shows up in the log.
+        driver.execute_script("return document.readyState")
+        errors = severe(driver)
+        if errors:
+            problems[rel] = errors
+    assert problems == {}
+
+
+def test_no_serious_or_critical_accessibility_violations(driver, site):
+    if not AXE_JS.exists():
+        pytest.fail(f"axe-core not found at {AXE_JS}: {INSTALL_HINT}")
+    axe = AXE_JS.read_text(encoding="utf-8")
+    problems = {}
+    for rel in pages(site):
+        driver.get((site / rel).as_uri())
+        driver.execute_script(axe)
+        violations = driver.execute_async_script(
+            "var done = arguments[arguments.length - 1];"
+            "axe.run(document, {resultTypes: ['violations']})"
+            ".then(function (r) { done(r.violations); })"
+            ".catch(function (e) { done([{id: 'axe-error', impact: 'critical',"
+            " help: String(e), nodes: []}]); });"
+        )
+        bad = [
+            f"{v['id']} ({v['impact']}): {v['help']} x{len(v['nodes'])}"
+            + "".join(f"\n    {n['target']}" for n in v["nodes"][:3])
+            for v in violations
+            if v["impact"] in ("serious", "critical")
+        ]
+        if bad:
+            problems[rel] = bad
+    assert problems == {}, "\n".join(f"{k}: {v}" for k, v in problems.items())
+
+
+def visible_rows(driver):
+    return driver.execute_script(
+        "return Array.prototype.filter.call("
+        "document.querySelectorAll('#crosswalk tbody tr'), function (tr) { return !tr.hidden; })"
+        ".map(function (tr) { return [tr.getAttribute('data-system'), tr.textContent]; });"
+    )
+
+
+def test_search_filters_the_crosswalk(driver, site, tax, shots):
+    from selenium.webdriver.support.ui import Select
+
+    open_page(driver, site, "crosswalk.html")
+    assert len(visible_rows(driver)) == len(tax.mappings)
+    box = driver.find_element("id", "q")
+    box.send_keys("S8L")
+    rows = visible_rows(driver)
+    expected = [m for m in tax.mappings if (m.code or "") == "S8L"]
+    assert len(rows) == len(expected) > 0
+    assert all("S8L" in text for _, text in rows)
+    status = driver.find_element("id", "count").text
+    assert status == f"Showing {len(expected)} of {len(tax.mappings)} crosswalk rows."
+    box.clear()
+    box.send_keys("x")  # clear() fires no input event; type and delete instead
+    box.send_keys("\b")
+    Select(driver.find_element("id", "system")).select_by_value("soc-2020")
+    rows = visible_rows(driver)
+    assert len(rows) == sum(1 for m in tax.mappings if m.code_system == "soc-2020")
+    assert {system for system, _ in rows} == {"soc-2020"}
+    box.send_keys("psychologist")
+    narrowed = visible_rows(driver)
+    assert 0 < len(narrowed) < len(rows)
+    driver.save_screenshot(str(shots / "crosswalk-filtered.png"))
+    assert severe(driver) == []
+
+
+def test_career_map_renders_every_profession_and_a_click_navigates(driver, site, tax, shots):
+    open_page(driver, site, "career-map.html")
+    nodes = driver.find_elements("css selector", "#career-map .node.prof")
+    assert sorted(n.get_attribute("data-profession") for n in nodes) == sorted(tax.professions)
+    levels = driver.find_elements("css selector", "#career-map .node.level")
+    assert len(levels) == sum(len(p.levels) for p in tax)
+    routes = driver.find_elements("css selector", "#career-map path.route")
+    assert len(routes) == sum(len(p.progressions) for p in tax) > 0
+    driver.set_window_size(1400, 1900)
+    driver.save_screenshot(str(shots / "career-map.png"))
+    driver.set_window_size(1400, 1000)
+    target = next(n for n in nodes if n.get_attribute("data-profession") == "cbt-therapist")
+    target.click()
+    assert driver.current_url.endswith("/professions/cbt-therapist.html")
+    assert driver.find_element("css selector", "main h1").text == tax["cbt-therapist"].name
+    driver.save_screenshot(str(shots / "profession.png"))
+    assert severe(driver) == []
+
+
+def test_keyboard_reaches_a_map_node_and_enter_opens_it(driver, site, tax):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    open_page(driver, site, "career-map.html")
+    active = None
+    for _ in range(40):
+        ActionChains(driver).send_keys(Keys.TAB).perform()
+        active = driver.switch_to.active_element
+        if "node" in (active.get_attribute("class") or "").split():
+            break
+    else:
+        pytest.fail("Tab never reached a node of the career map")
+    first = active.get_attribute("data-profession")
+    assert first == next(iter(p.id for g in tax.groups for p in tax if p.group == g))
+    # Focusing a node fills the details panel.
+    detail = driver.find_element("id", "map-detail-body").text
+    assert tax[first].name in detail
+    # Arrow keys move along the row, then down to the next profession.
+    ActionChains(driver).send_keys(Keys.ARROW_RIGHT).perform()
+    right = driver.switch_to.active_element
+    assert right.get_attribute("data-profession") == first
+    assert right.get_attribute("data-col") != "0"
+    ActionChains(driver).send_keys(Keys.ARROW_DOWN).perform()
+    below = driver.switch_to.active_element
+    second = below.get_attribute("data-profession")
+    assert second != first
+    ActionChains(driver).send_keys(Keys.ENTER).perform()
+    assert f"/professions/{second}.html" in driver.current_url
+    assert driver.find_element("css selector", "main h1").text == tax[second].name
+    assert severe(driver) == []
+
+
+def test_screenshots_for_the_readme(driver, site, shots):
+    """The two screenshots the README shows; refreshed in docs/img only when asked."""
+    open_page(driver, site, "career-map.html")
+    driver.set_window_size(1400, 1150)
+    driver.save_screenshot(str(shots / "site-career-map.png"))
+    open_page(driver, site, "professions/psychological-wellbeing-practitioner.html")
+    driver.set_window_size(1100, 1400)
+    driver.save_screenshot(str(shots / "site-profession.png"))
+    driver.set_window_size(1400, 1000)
+    for name in ("site-career-map.png", "site-profession.png"):
+        assert (shots / name).stat().st_size > 10_000
+        if os.environ.get("PPTAXONOMY_UPDATE_SCREENSHOTS"):
+            shutil.copyfile(shots / name, REPO / "docs" / "img" / name)
