@@ -8,7 +8,7 @@
 The rows are read, joined and written by DuckDB; Python only matches each *distinct* title
 once (``pptaxonomy.matcher``). Two passes over the file:
 
-1. ``CREATE TEMP TABLE p1 AS SELECT title, code, count(*), min(key), max(key) ... GROUP BY``:
+1. ``CREATE TABLE p1 AS SELECT title, code, count(*), min(key), max(key) ... GROUP BY``:
    the distinct (title, code) pairs with their row counts, kept inside DuckDB (Python fetches
    only the distinct titles); rows DuckDB cannot place (ragged rows) are collected with their
    line numbers (header = line 1) and skipped. The summary is aggregated by DuckDB from this
@@ -18,6 +18,8 @@ once (``pptaxonomy.matcher``). Two passes over the file:
    code), and ``COPY (SELECT r.*, m.pp_..., s.pp_status FROM read_csv(...) r LEFT JOIN m ON
    title LEFT JOIN s ON (class, code)) TO out.csv`` writes the row-level output to a
    temporary file that then replaces ``out.csv`` (atomic). The input is never modified.
+   The COPY runs on a second cursor of the same in-memory database (so its tables are
+   ordinary tables, not TEMP ones) while the summary is aggregated on the first.
 
 Encodings: UTF-8 (with or without a BOM) is read directly; UTF-16 (with a BOM), cp1252 (or
 whatever ``encoding`` names) is first transcoded to a temporary UTF-8 copy. XLSX files are
@@ -419,7 +421,9 @@ def audit(
 
         con = duckdb.connect()
         try:
-            con.execute("SET preserve_insertion_order = true")
+            # Pass 1 and the small tables need no order (every list is ordered later);
+            # only a --keep-order COPY does (set below, once pass 1 is done).
+            con.execute("SET preserve_insertion_order = false")
             con.execute(f"SET temp_directory = {_lit(str(tmp))}")
             con.execute("SET enable_progress_bar = false")
             if keep_order:
@@ -446,6 +450,8 @@ def audit(
                 src.path, src.encoding = readable, "cp1252"
                 rejects = _pass_one(con, src, title_col, code_col, key_col, path.name)
             src.problems.extend(_reject_problems(rejects, len(src.columns)))
+            if keep_order:
+                con.execute("SET preserve_insertion_order = true")
 
             titles = [row[0] for row in con.execute("SELECT DISTINCT t FROM p1").fetchall()]
             note("matching", 0, len(titles))
@@ -457,12 +463,23 @@ def audit(
             note("matching", len(titles), len(titles))
             expected = _expected_codes(readings, taxonomy)
             res = _register_results(con, readings, expected, taxonomy)
-            summary = _summary(
-                con, path, src, title_col, code_col, key_col, res, taxonomy, top, out_path
-            )
+            writer = None
             if out_path is not None:
+                # The COPY runs on its own cursor (the result tables are regular tables of
+                # this in-memory database, so it sees them) while the summary is built here.
                 note("writing", 0, 0)
-                _copy_out(con, src, title_col, code_col, out_path, keep_order)
+                cur = con.cursor()
+                writer = _Background(_copy_out, cur, src, title_col, code_col, out_path, keep_order)
+            try:
+                summary = _summary(
+                    con, path, src, title_col, code_col, key_col, res, taxonomy, top, out_path
+                )
+            finally:
+                if writer is not None:
+                    try:
+                        writer.result()
+                    finally:
+                        cur.close()
         except duckdb.Error as exc:
             raise AuditError(f"{path.name}: cannot read the file: {_first_line(exc)}") from None
         finally:
@@ -521,7 +538,7 @@ def _pass_one(con, src: _Source, title_col, code_col, key_col, name):
     keys = f"min({k}) AS k1, max({k}) AS k2"
     group = f"{t}, {c}" if code_col else t
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE p1 AS SELECT {t} AS t, {c} AS raw, count(*) AS n, "
+        f"CREATE OR REPLACE TABLE p1 AS SELECT {t} AS t, {c} AS raw, count(*) AS n, "
         f"{keys} FROM {_read_csv_sql(src, 'p1')} GROUP BY {group}"
     )
     return con.execute(
@@ -591,25 +608,37 @@ def _register_results(con, readings, expected, taxonomy) -> _Results:
     the title's class (reading status and expected codes) and the code, so it is worked out
     once per (class, code), and the row output joins on the title, then on (class, code)."""
     classes: dict[tuple[str, tuple[str, ...]], int] = {}
-    titles = list(readings)
-    ms = list(readings.values())
-    cls = [classes.setdefault((m.status, expected[t]), len(classes)) for t, m in readings.items()]
+    # Few distinct readings among many titles: those go in as a small table ``pp_r`` and
+    # DuckDB joins them to the titles (passing fewer, shorter Python lists is quicker).
+    rows: dict[tuple, int] = {}
+    titles, rids = [], []
+    for t, m in readings.items():
+        exp = expected[t]
+        c = classes.setdefault((m.status, exp), len(classes))
+        row = (
+            m.profession_id or None,
+            m.level_id or None,
+            f"{m.score:.2f}",
+            m.method or None,
+            " ".join(exp) or None,
+            c,
+            m.status,
+        )
+        titles.append(t)
+        rids.append(rows.setdefault(row, len(rows)))
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 7
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE pp_t AS SELECT unnest($1::VARCHAR[]) AS t, "
+        "CREATE OR REPLACE TABLE pp_r AS SELECT unnest($1::INTEGER[]) AS rid, "
         "unnest($2::VARCHAR[]) AS pp_profession_id, unnest($3::VARCHAR[]) AS pp_level_id, "
         "unnest($4::VARCHAR[]) AS pp_score, unnest($5::VARCHAR[]) AS pp_method, "
         "unnest($6::VARCHAR[]) AS pp_expected_codes, unnest($7::INTEGER[]) AS cls, "
         "unnest($8::VARCHAR[]) AS st",
-        [
-            titles,
-            [m.profession_id or None for m in ms],
-            [m.level_id or None for m in ms],
-            [f"{m.score:.2f}" for m in ms],
-            [m.method or None for m in ms],
-            [" ".join(expected[t]) or None for t in titles],
-            cls,
-            [m.status for m in ms],
-        ],
+        [list(range(len(rows))), *(list(col) for col in cols)],
+    )
+    con.execute(
+        "CREATE OR REPLACE TABLE pp_t AS SELECT u.t, r.* EXCLUDE (rid) FROM (SELECT "
+        "unnest($1::VARCHAR[]) AS t, unnest($2::INTEGER[]) AS rid) u JOIN pp_r r USING (rid)",
+        [titles, rids],
     )
     class_list = list(classes)
     keys = con.execute("SELECT DISTINCT m.cls, p.raw FROM p1 p JOIN pp_t m USING (t)").fetchall()
@@ -620,13 +649,13 @@ def _register_results(con, readings, expected, taxonomy) -> _Results:
         codes.append(code)
         statuses.append(row_status(title_status, exp, code_state(code, taxonomy), code))
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE pp_s AS SELECT unnest($1::INTEGER[]) AS cls, "
+        "CREATE OR REPLACE TABLE pp_s AS SELECT unnest($1::INTEGER[]) AS cls, "
         "unnest($2::VARCHAR[]) AS raw, unnest($3::VARCHAR[]) AS code, "
         "unnest($4::VARCHAR[]) AS pp_status",
         [[k[0] for k in keys], [k[1] for k in keys], codes, statuses],
     )
     con.execute(
-        "CREATE OR REPLACE TEMP VIEW pp_pairs AS SELECT p.t, p.raw, p.n, p.k1, p.k2, m.st, "
+        "CREATE OR REPLACE VIEW pp_pairs AS SELECT p.t, p.raw, p.n, p.k1, p.k2, m.st, "
         "m.pp_profession_id AS pid, m.pp_level_id AS lv, s.code, s.pp_status AS status "
         "FROM p1 p JOIN pp_t m USING (t) JOIN pp_s s ON m.cls = s.cls AND p.raw = s.raw"
     )
