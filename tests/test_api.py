@@ -255,3 +255,11 @@ def test_match_is_part_of_the_public_api():
     )
     assert isinstance(m, pptaxonomy.Match)
     assert pptaxonomy.match("Consultant Psychiatrist").profession_id is None
+
+
+def test_professions_by_group_covers_every_profession_once_in_group_order(tax):
+    grouped = tax.professions_by_group()
+    ids = [p.id for _, members in grouped for p in members]
+    assert sorted(ids) == sorted(tax.professions) and len(ids) == len(set(ids))
+    assert [g.id for g, _ in grouped] == [g for g in tax.groups if g in {x.id for x, _ in grouped}]
+    assert all(members and all(p.group == g.id for p in members) for g, members in grouped)

@@ -237,6 +237,15 @@ class Taxonomy:
             entity = self._by_id.get(entity.replaced_by)
         return entity
 
+    def professions_by_group(self) -> list[tuple[model.ProfessionGroup, list[model.Profession]]]:
+        """Each group that has professions (in group order) with its professions (by id)."""
+        out = []
+        for group in self.groups.values():
+            members = [p for p in self.professions.values() if p.group == group.id]
+            if members:
+                out.append((group, members))
+        return out
+
     def profession(self, identifier: str) -> model.Profession:
         """The profession with this identifier; raises ``UnknownIdentifier``."""
         p = self.professions.get(identifier)

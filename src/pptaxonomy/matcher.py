@@ -547,15 +547,8 @@ class Matcher:
             )
         core = tuple(words[i] for i in unexplained)
         if not core:
-            return self._result(
-                None,
-                None,
-                0.0,
-                "unknown",
-                None,
-                (),
-                "no profession named (only seniority, band or service words)",
-                fuzzy,
+            return self._nothing(
+                "no profession named (only seniority, band or service words)", fuzzy
             )
         bag = self._bags.get(frozenset(core)) or self._scattered(core, words)
         if bag:
@@ -767,30 +760,14 @@ class Matcher:
         for w in core:
             found = self._by_word.get(w)
             if not found:
-                return self._result(
-                    None,
-                    None,
-                    0.0,
-                    "unknown",
-                    None,
-                    (),
-                    f"no profession label matches; unknown words: {' '.join(core)}",
-                    fuzzy,
+                return self._nothing(
+                    f"no profession label matches; unknown words: {' '.join(core)}", fuzzy
                 )
             keys = set(found) if keys is None else keys & found
             if not keys:
                 break
         if not keys:
-            return self._result(
-                None,
-                None,
-                0.0,
-                "unknown",
-                None,
-                (),
-                f"no single label has all of: {' '.join(core)}",
-                fuzzy,
-            )
+            return self._nothing(f"no single label has all of: {' '.join(core)}", fuzzy)
         pids: dict[str, _Entry] = {}
         for k in keys:
             for e in self._index[k]:
@@ -824,6 +801,10 @@ class Matcher:
             "too little to match",
             fuzzy,
         )
+
+    def _nothing(self, reason: str, fuzzy) -> Match:
+        """No reading at all: unknown, score 0, with the reason."""
+        return self._result(None, None, 0.0, "unknown", None, (), reason, fuzzy)
 
     def _result(self, pid, level, score, status, method, alts, reason, fuzzy) -> Match:
         if fuzzy is not None:

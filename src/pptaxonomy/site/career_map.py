@@ -144,10 +144,7 @@ def render(tax) -> str:
     data: dict[str, dict] = {}
     y = HEAD_H + 8
     row = 0
-    for group in tax.groups.values():
-        members = [p for p in tax if p.group == group.id]
-        if not members:
-            continue
+    for group, members in tax.professions_by_group():
         groups_svg.append(
             f'<text x="{LEFT}" y="{y + 22}" class="group-head">{esc(group.name)}</text>'
         )

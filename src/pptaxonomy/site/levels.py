@@ -13,10 +13,7 @@ def render(tax) -> str:
         for lv in levels
     )
     rows = []
-    for group in tax.groups.values():
-        members = [p for p in tax if p.group == group.id]
-        if not members:
-            continue
+    for group, members in tax.professions_by_group():
         rows.append(
             f'<tr><th scope="rowgroup" colspan="{len(levels) + 1}">{esc(group.name)}</th></tr>'
         )
