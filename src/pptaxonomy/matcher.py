@@ -210,7 +210,7 @@ class Matcher:
         self._cache: dict[str, Match] = {}
         self._key_cache: dict[tuple[str, ...], Match] = {}
         self._seg_cache: dict[str, tuple[str, ...]] = {}
-        self._pure_cache: dict[str, bool] = {}
+        self._quiet_cache: dict[str, bool] = {}
 
         self._abbrev = _PhraseTable(
             {
@@ -393,9 +393,10 @@ class Matcher:
 
     def _match_segments(self, segments: tuple[str, ...]) -> Match:
         if len(segments) > 1:
-            # Segments that are only service, team or place words ("- CAMHS", "(North)")
-            # cannot change the reading: read the title without them (and share the answer).
-            kept = tuple(seg for seg in segments if not self._pure_qualifier(seg))
+            # Segments that say nothing about the profession or level ("- CAMHS", "(North)",
+            # "(Fixed Term)", "(0.8 WTE)") cannot change the reading: read the title without
+            # them (and share the answer with every title that differs only in them).
+            kept = tuple(seg for seg in segments if not self._says_nothing(seg))
             if kept and len(kept) < len(segments):
                 found = self._key_cache.get(kept)
                 if found is None:
@@ -417,18 +418,23 @@ class Matcher:
                     return second
         return result
 
-    def _pure_qualifier(self, segment: str) -> bool:
-        """True when every word of the segment is a qualifier and none could name anything."""
-        found = self._pure_cache.get(segment)
+    def _says_nothing(self, segment: str) -> bool:
+        """True when a segment holds only service, team, place, contract or hours words and
+        numbers: nothing that could name a profession, a level or a band."""
+        found = self._quiet_cache.get(segment)
         if found is None:
             words = list(self._content(self._expand(segment.split())))
-            covered = sum(end - start for start, end, _ in self._qualifiers.scan(words))
-            found = (
-                bool(words) and covered == len(words) and not any(w in self._special for w in words)
-            )
-            if len(self._pure_cache) >= _MAX_CACHE:
-                self._pure_cache.clear()
-            self._pure_cache[segment] = found
+            found = False
+            if words and not any(w in self._special for w in words):
+                level, _, explained, band = self._explain(words, list(range(len(words))))
+                found = (
+                    level is None
+                    and band is None
+                    and all(i in explained or w.isdigit() for i, w in enumerate(words))
+                )
+            if len(self._quiet_cache) >= _MAX_CACHE:
+                self._quiet_cache.clear()
+            self._quiet_cache[segment] = found
         return found
 
     def _correct(self, words: list[str], segs: list[int]):
