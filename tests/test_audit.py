@@ -6,6 +6,8 @@ import csv
 import hashlib
 import json
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pptaxonomy
+import pptaxonomy.audit as audit_module
 from pptaxonomy.audit import PP_COLUMNS, STATUSES, AuditError, audit, row_status, write_report
 from pptaxonomy.cli import main
 
@@ -32,6 +35,19 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(autouse=True, params=["early", "after-pass-1"])
+def matching_moment(request, monkeypatch):
+    """Every in-process audit runs twice: with the titles of the first rows matched while
+    DuckDB's first pass runs (forced on for these small files, and over only 2 rows so that
+    some titles are still left for after the pass), and with every title matched after it."""
+    if request.param == "early":
+        monkeypatch.setattr(audit_module, "EARLY_MIN_BYTES", 0)
+        monkeypatch.setattr(audit_module, "EARLY_ROWS", 2)
+    else:
+        monkeypatch.setattr(audit_module, "EARLY_MIN_BYTES", 1 << 62)
+    return request.param
 
 
 # -- status precedence -----------------------------------------------------------------------
@@ -66,6 +82,31 @@ def test_row_status_precedence(title_status, expected, state, code, status):
 
 
 # -- a typical extract ---------------------------------------------------------------------
+
+
+def test_matching_early_changes_nothing(tmp_path, monkeypatch):
+    results = []
+    for early_bytes, early_rows in ((1 << 62, 0), (0, 7), (0, 10**6)):
+        monkeypatch.setattr(audit_module, "EARLY_MIN_BYTES", early_bytes)
+        monkeypatch.setattr(audit_module, "EARLY_ROWS", early_rows)
+        out = tmp_path / f"o-{early_rows}.csv"
+        summary = audit(
+            SAMPLE, "Position Title", "Occupation Code", "Assignment Number", output=out
+        ).summary
+        summary.pop("elapsed_seconds")
+        summary.pop("output")
+        rows = sorted(read_rows(out), key=lambda r: r["Assignment Number"])
+        results.append((summary, rows))
+    assert results[0] == results[1] == results[2]
+    assert results[0][0]["rows"]["audited"] == len(results[0][1]) > 7
+
+
+def test_early_readings_of_titles_not_in_the_file_are_forgotten():
+    res = audit_module._Results(pptaxonomy.load())
+    for title in ("Clinical Psychologist", "Staff Nurse", "PWP"):
+        res.add(title, pptaxonomy.match(title))
+    res.keep_only(["PWP", "Clinical Psychologist"])
+    assert set(res.readings) == set(res.expected) == {"PWP", "Clinical Psychologist"}
 
 
 def test_audit_utf8_extract(tmp_path):
@@ -185,9 +226,8 @@ def test_utf8_bom_semicolon_crlf(tmp_path):
     ).summary
     assert s["input"]["delimiter"] == ";"
     assert s["input"]["encoding"] == "utf-8-sig"
-    rows = read_rows(out)
-    assert rows[0]["Position Title"] == "Senior PWP; Talking Therapies"
-    assert rows[0]["pp_level_id"] == "senior"
+    by_title = {r["Position Title"]: r for r in read_rows(out)}  # rows may be reordered
+    assert by_title["Senior PWP; Talking Therapies"]["pp_level_id"] == "senior"
     assert s["statuses"]["consistent"] == 3
 
 
@@ -195,10 +235,10 @@ def test_cp1252_is_detected_and_transcoded(tmp_path):
     out = tmp_path / "o.csv"
     s = audit(DATA / "extract-cp1252.csv", "Position Title", "Occupation Code", output=out).summary
     assert s["input"]["encoding"] == "cp1252"
-    rows = read_rows(out)
-    assert rows[0]["Position Title"] == "Children\u2019s Wellbeing Practitioner \u2013 CAMHS"
-    assert rows[0]["pp_profession_id"] == "childrens-wellbeing-practitioner"
-    assert rows[1]["Position Title"] == "Caf\u00e9 Counsellor"
+    by_title = {r["Position Title"]: r for r in read_rows(out)}  # rows may be reordered
+    cwp = by_title["Children\u2019s Wellbeing Practitioner \u2013 CAMHS"]
+    assert cwp["pp_profession_id"] == "childrens-wellbeing-practitioner"
+    assert "Caf\u00e9 Counsellor" in by_title
 
 
 def test_encoding_can_be_given(tmp_path):
@@ -246,7 +286,7 @@ def test_xlsx(tmp_path):
     s = audit(src, "Position Title", "Occupation Code", "Assignment", output=out).summary
     assert s["input"]["format"] == "xlsx"
     assert s["input"]["sheet"] == "Staff"
-    rows = read_rows(out)
+    rows = sorted(read_rows(out), key=lambda r: r["Assignment"])  # rows may be reordered
     assert [r["Assignment"] for r in rows] == ["X1", "X2"]
     assert rows[0]["FTE"] == "1"
     assert rows[0]["pp_status"] == "consistent"
@@ -482,6 +522,33 @@ def test_cli_is_quiet_when_not_a_terminal():
     )
     assert result.exit_code == 0
     assert result.stderr == ""
+
+
+def test_console_script_prints_everything_and_exits_with_the_audit_code(tmp_path):
+    # The console script skips the interpreter's teardown after an audit: what it printed
+    # must still all come out, with the right exit code.
+    exe = Path(sys.executable).with_name("pptaxonomy")
+    src = str(DATA / "extract-utf8.csv")
+    args = [str(exe), "audit", src, "--title-column", "Position Title"]
+    report = tmp_path / "r.json"
+    ran = subprocess.run(
+        [*args, "--code-column", "Occupation Code", "--report", str(report)],
+        capture_output=True,
+        text=True,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.rstrip().endswith(f"report: {report}")
+    assert json.loads(report.read_text(encoding="utf-8"))["rows"]["audited"] > 0
+    failed = subprocess.run(
+        [*args, "--code-column", "Occupation Code", "--fail-on", "code-mismatch,no-code"],
+        capture_output=True,
+        text=True,
+    )
+    assert failed.returncode == 1
+    assert failed.stderr.startswith("--fail-on: rows found with")
+    unusable = subprocess.run([*args, "--code-column", "Nope"], capture_output=True, text=True)
+    assert unusable.returncode == 2
+    assert unusable.stderr.startswith("error: ") and "columns found" in unusable.stderr
 
 
 def test_read_path_does_not_import_linkml():

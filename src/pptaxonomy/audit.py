@@ -86,6 +86,10 @@ MAX_PROBLEMS = 1000
 _DELIMITERS = (",", ";", "\t", "|")
 _PSYCH_CODE = re.compile(r"^S[0-9A-Z][LMH]$")
 _SAMPLE_BYTES = 1 << 16
+#: Files at least this big have the titles of their first ``EARLY_ROWS`` rows matched while
+#: DuckDB's first pass reads the whole file (smaller files are read too quickly to gain).
+EARLY_MIN_BYTES = 8 << 20
+EARLY_ROWS = 100_000
 
 
 class AuditError(PPTaxonomyError):
@@ -431,38 +435,59 @@ def audit(
                 # estimates say: the rows then stream out in the input's order.
                 con.execute("SET disabled_optimizers = 'build_side_probe_side'")
             note("reading", 0, 0)
-            # DuckDB reads (and releases the GIL) while Python loads the taxonomy.
+            # DuckDB releases the GIL while it reads, so Python works meanwhile: it loads the
+            # taxonomy while DuckDB takes the titles of the file's first rows, then matches
+            # and registers those while DuckDB's first pass reads the whole file.
+            early = None
+            if path.stat().st_size >= EARLY_MIN_BYTES:
+                early = _Background(_early_titles, con, src, title_col)
+            try:
+                if taxonomy is None:
+                    from .loader import load
+
+                    taxonomy = load()
+                from .matcher import matcher_for
+
+                matcher = matcher_for(taxonomy)
+                with contextlib.suppress(ImportError):
+                    import rapidfuzz.process  # noqa: F401  (the matcher's typo step needs it)
+            finally:
+                early_titles = early.result() if early is not None else []
             first = _Background(_pass_one, con, src, title_col, code_col, key_col, path.name)
-            if taxonomy is None:
-                from .loader import load
-
-                taxonomy = load()
-            from .matcher import matcher_for
-
-            matcher = matcher_for(taxonomy)
-            with contextlib.suppress(ImportError):
-                import rapidfuzz.process  # noqa: F401  (the matcher's typo step needs it)
-            rejects = first.result()
+            try:
+                res = _Results(taxonomy)
+                if early_titles:
+                    for t in early_titles:
+                        res.add(t, matcher.match(t))
+                    early_cur = con.cursor()
+                    try:
+                        res.register_titles(early_cur)
+                    finally:
+                        early_cur.close()
+            finally:
+                rejects = first.result()
             if any(r[1] == "INVALID ENCODING" for r in rejects) and src.encoding == "utf-8":
                 # Not UTF-8 after all (the first 64 KB were): read it as cp1252.
                 readable = tmp / "input-utf8.csv"
                 _transcode(path, readable, "cp1252")
                 src.path, src.encoding = readable, "cp1252"
                 rejects = _pass_one(con, src, title_col, code_col, key_col, path.name)
+                res = _Results(taxonomy)  # the early titles were read as UTF-8
             src.problems.extend(_reject_problems(rejects, len(src.columns)))
             if keep_order:
                 con.execute("SET preserve_insertion_order = true")
 
             titles = [row[0] for row in con.execute("SELECT DISTINCT t FROM p1").fetchall()]
-            note("matching", 0, len(titles))
-            readings = {}
-            for i, t in enumerate(titles, 1):
-                readings[t] = matcher.match(t)
+            res.keep_only(titles)
+            todo = [t for t in titles if t not in res.readings]
+            note("matching", 0, len(todo))
+            for i, t in enumerate(todo, 1):
+                res.add(t, matcher.match(t))
                 if i % 2000 == 0:
-                    note("matching", i, len(titles))
-            note("matching", len(titles), len(titles))
-            expected = _expected_codes(readings, taxonomy)
-            res = _register_results(con, readings, expected, taxonomy)
+                    note("matching", i, len(todo))
+            note("matching", len(todo), len(todo))
+            res.register_titles(con)
+            res.register_statuses(con)
             writer = None
             if out_path is not None:
                 # The COPY runs on its own cursor (the result tables are regular tables of
@@ -518,13 +543,20 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else exc.__class__.__name__
 
 
-def _read_csv_sql(src: _Source, name: str) -> str:
+def _read_csv_sql(src: _Source, name: str | None) -> str:
+    """``read_csv(...)`` of the source, every column as text. Rows that cannot be placed are
+    skipped; with a ``name`` they are also kept in the tables ``{name}_rejects`` and
+    ``{name}_scans``."""
     cols = ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in src.columns)
+    rejects = (
+        f"store_rejects = true, rejects_table = '{name}_rejects', rejects_scan = '{name}_scans'"
+        if name
+        else "ignore_errors = true"
+    )
     return (
         f"read_csv({_lit(str(src.path))}, header = true, "
         f"columns = {{{cols}}}, delim = {_lit(src.delimiter)}, quote = '\"', escape = '\"', "
-        "skip = 0, comment = '', "
-        f"store_rejects = true, rejects_table = '{name}_rejects', rejects_scan = '{name}_scans')"
+        f"skip = 0, comment = '', {rejects})"
     )
 
 
@@ -545,6 +577,26 @@ def _pass_one(con, src: _Source, title_col, code_col, key_col, name):
         "SELECT line, error_type, min(error_message) FROM p1_rejects "
         "GROUP BY line, error_type ORDER BY line"
     ).fetchall()
+
+
+def _early_titles(con, src: _Source, title_col: str) -> list[str]:
+    """The distinct titles of the file's first ``EARLY_ROWS`` rows, read on a cursor of its
+    own while pass 1 runs; ``[]`` if they cannot be read (pass 1 then reports why)."""
+    import duckdb
+
+    cur = con.cursor()
+    try:
+        return [
+            row[0]
+            for row in cur.execute(
+                f"SELECT DISTINCT coalesce(t, '') FROM (SELECT {_q(title_col)} AS t "
+                f"FROM {_read_csv_sql(src, None)} LIMIT {EARLY_ROWS})"
+            ).fetchall()
+        ]
+    except duckdb.Error:
+        return []
+    finally:
+        cur.close()
 
 
 _FOUND = re.compile(r"Found:\s*(\d+)")
@@ -568,53 +620,37 @@ def _reject_problems(rejects, width: int) -> list[dict[str, Any]]:
     return out
 
 
-def _expected_codes(readings, taxonomy) -> dict[str, tuple[str, ...]]:
-    """Each title's expected codes: its profession's at its level; all candidates' if ambiguous."""
-    cache: dict[tuple, tuple[str, ...]] = {}
-    out: dict[str, tuple[str, ...]] = {}
-    for t, m in readings.items():
-        if m.status == "matched":
-            key = ((m.profession_id, m.level_id),)
-        elif m.status == "ambiguous":
-            key = tuple((a.profession_id, a.level_id) for a in m.alternatives)
-        else:
-            out[t] = ()
-            continue
-        found = cache.get(key)
-        if found is None:
-            codes: set[str] = set()
-            for pid, level in key:
-                p = taxonomy.professions.get(pid)
-                if p is not None:
-                    lv = level if level in p.level_ids else None
-                    codes.update(taxonomy.occupation_codes_for(pid, lv))
-            found = cache[key] = tuple(sorted(codes))
-        out[t] = found
-    return out
-
-
-@dataclass
 class _Results:
-    """What the audit made of the distinct titles (the pairs themselves stay in DuckDB)."""
+    """What the audit made of the distinct titles, registered in DuckDB as small tables.
 
-    readings: dict[str, Any]  # title -> Match
-    expected: dict[str, tuple[str, ...]]  # title -> expected codes
+    ``pp_t``: title -> pp_* columns, the reading's status and the title's class;
+    ``pp_s``: (class, raw code) -> clean code and ``pp_status``; ``pp_pairs``: ``p1`` with
+    each pair's reading and status, for the summary. A status depends only on the title's
+    class (reading status and expected codes) and the code, so it is worked out once per
+    (class, code), and the row output joins on the title, then on (class, code).
 
+    Titles can be added in batches (``add`` then ``register_titles``): the titles read early
+    are registered while DuckDB's first pass is still running.
+    """
 
-def _register_results(con, readings, expected, taxonomy) -> _Results:
-    """The results as small DuckDB tables: ``pp_t`` (title -> pp_* columns, the title's status
-    and class), ``pp_s`` ((class, raw code) -> clean code and ``pp_status``) and ``pp_pairs``
-    (``p1`` with each pair's reading and status, for the summary). A status depends only on
-    the title's class (reading status and expected codes) and the code, so it is worked out
-    once per (class, code), and the row output joins on the title, then on (class, code)."""
-    classes: dict[tuple[str, tuple[str, ...]], int] = {}
-    # Few distinct readings among many titles: those go in as a small table ``pp_r`` and
-    # DuckDB joins them to the titles (passing fewer, shorter Python lists is quicker).
-    rows: dict[tuple, int] = {}
-    titles, rids = [], []
-    for t, m in readings.items():
-        exp = expected[t]
-        c = classes.setdefault((m.status, exp), len(classes))
+    def __init__(self, taxonomy: Taxonomy):
+        self.taxonomy = taxonomy
+        self.readings: dict[str, Any] = {}  # title -> Match
+        self.expected: dict[str, tuple[str, ...]] = {}  # title -> expected codes
+        self._codes_of: dict[tuple, tuple[str, ...]] = {}
+        self._classes: dict[tuple[str, tuple[str, ...]], int] = {}
+        # Few distinct readings among many titles: those go in as a small table ``pp_r``
+        # and DuckDB joins them to the titles (fewer, shorter Python lists are quicker).
+        self._rows: dict[tuple, int] = {}
+        self._titles: list[str] = []
+        self._rids: list[int] = []
+        self._registered = False
+
+    def add(self, title: str, m: Any) -> None:
+        exp = self._expected_codes(m)
+        self.readings[title] = m
+        self.expected[title] = exp
+        c = self._classes.setdefault((m.status, exp), len(self._classes))
         row = (
             m.profession_id or None,
             m.level_id or None,
@@ -624,42 +660,78 @@ def _register_results(con, readings, expected, taxonomy) -> _Results:
             c,
             m.status,
         )
-        titles.append(t)
-        rids.append(rows.setdefault(row, len(rows)))
-    cols = list(zip(*rows, strict=True)) if rows else [()] * 7
-    con.execute(
-        "CREATE OR REPLACE TABLE pp_r AS SELECT unnest($1::INTEGER[]) AS rid, "
-        "unnest($2::VARCHAR[]) AS pp_profession_id, unnest($3::VARCHAR[]) AS pp_level_id, "
-        "unnest($4::VARCHAR[]) AS pp_score, unnest($5::VARCHAR[]) AS pp_method, "
-        "unnest($6::VARCHAR[]) AS pp_expected_codes, unnest($7::INTEGER[]) AS cls, "
-        "unnest($8::VARCHAR[]) AS st",
-        [list(range(len(rows))), *(list(col) for col in cols)],
-    )
-    con.execute(
-        "CREATE OR REPLACE TABLE pp_t AS SELECT u.t, r.* EXCLUDE (rid) FROM (SELECT "
-        "unnest($1::VARCHAR[]) AS t, unnest($2::INTEGER[]) AS rid) u JOIN pp_r r USING (rid)",
-        [titles, rids],
-    )
-    class_list = list(classes)
-    keys = con.execute("SELECT DISTINCT m.cls, p.raw FROM p1 p JOIN pp_t m USING (t)").fetchall()
-    codes, statuses = [], []
-    for c, raw in keys:
-        title_status, exp = class_list[c]
-        code = clean_code(raw)
-        codes.append(code)
-        statuses.append(row_status(title_status, exp, code_state(code, taxonomy), code))
-    con.execute(
-        "CREATE OR REPLACE TABLE pp_s AS SELECT unnest($1::INTEGER[]) AS cls, "
-        "unnest($2::VARCHAR[]) AS raw, unnest($3::VARCHAR[]) AS code, "
-        "unnest($4::VARCHAR[]) AS pp_status",
-        [[k[0] for k in keys], [k[1] for k in keys], codes, statuses],
-    )
-    con.execute(
-        "CREATE OR REPLACE VIEW pp_pairs AS SELECT p.t, p.raw, p.n, p.k1, p.k2, m.st, "
-        "m.pp_profession_id AS pid, m.pp_level_id AS lv, s.code, s.pp_status AS status "
-        "FROM p1 p JOIN pp_t m USING (t) JOIN pp_s s ON m.cls = s.cls AND p.raw = s.raw"
-    )
-    return _Results(readings, expected)
+        self._titles.append(title)
+        self._rids.append(self._rows.setdefault(row, len(self._rows)))
+
+    def keep_only(self, titles: list[str]) -> None:
+        """Forget readings of titles that are not in ``titles`` (the file's, from ``p1``);
+        the rows they left in ``pp_t`` join to nothing."""
+        wanted = set(titles)
+        for t in [t for t in self.readings if t not in wanted]:
+            del self.readings[t], self.expected[t]
+
+    def _expected_codes(self, m: Any) -> tuple[str, ...]:
+        """Its profession's codes at its level; all candidates' codes if ambiguous."""
+        if m.status == "matched":
+            key = ((m.profession_id, m.level_id),)
+        elif m.status == "ambiguous":
+            key = tuple((a.profession_id, a.level_id) for a in m.alternatives)
+        else:
+            return ()
+        found = self._codes_of.get(key)
+        if found is None:
+            codes: set[str] = set()
+            for pid, level in key:
+                p = self.taxonomy.professions.get(pid)
+                if p is not None:
+                    lv = level if level in p.level_ids else None
+                    codes.update(self.taxonomy.occupation_codes_for(pid, lv))
+            found = self._codes_of[key] = tuple(sorted(codes))
+        return found
+
+    def register_titles(self, con) -> None:
+        """Add the titles added since the last call to ``pp_t``."""
+        cols = list(zip(*self._rows, strict=True)) if self._rows else [()] * 7
+        con.execute(
+            "CREATE OR REPLACE TABLE pp_r AS SELECT unnest($1::INTEGER[]) AS rid, "
+            "unnest($2::VARCHAR[]) AS pp_profession_id, unnest($3::VARCHAR[]) AS pp_level_id, "
+            "unnest($4::VARCHAR[]) AS pp_score, unnest($5::VARCHAR[]) AS pp_method, "
+            "unnest($6::VARCHAR[]) AS pp_expected_codes, unnest($7::INTEGER[]) AS cls, "
+            "unnest($8::VARCHAR[]) AS st",
+            [list(range(len(self._rows))), *(list(col) for col in cols)],
+        )
+        verb = "INSERT INTO pp_t" if self._registered else "CREATE OR REPLACE TABLE pp_t AS"
+        con.execute(
+            f"{verb} SELECT u.t, r.* EXCLUDE (rid) FROM (SELECT unnest($1::VARCHAR[]) AS t, "
+            "unnest($2::INTEGER[]) AS rid) u JOIN pp_r r USING (rid)",
+            [self._titles, self._rids],
+        )
+        self._registered = True
+        self._titles, self._rids = [], []
+
+    def register_statuses(self, con) -> None:
+        """``pp_s`` and ``pp_pairs``, once every title of ``p1`` is in ``pp_t``."""
+        class_list = list(self._classes)
+        keys = con.execute(
+            "SELECT DISTINCT m.cls, p.raw FROM p1 p JOIN pp_t m USING (t)"
+        ).fetchall()
+        codes, statuses = [], []
+        for c, raw in keys:
+            title_status, exp = class_list[c]
+            code = clean_code(raw)
+            codes.append(code)
+            statuses.append(row_status(title_status, exp, code_state(code, self.taxonomy), code))
+        con.execute(
+            "CREATE OR REPLACE TABLE pp_s AS SELECT unnest($1::INTEGER[]) AS cls, "
+            "unnest($2::VARCHAR[]) AS raw, unnest($3::VARCHAR[]) AS code, "
+            "unnest($4::VARCHAR[]) AS pp_status",
+            [[k[0] for k in keys], [k[1] for k in keys], codes, statuses],
+        )
+        con.execute(
+            "CREATE OR REPLACE VIEW pp_pairs AS SELECT p.t, p.raw, p.n, p.k1, p.k2, m.st, "
+            "m.pp_profession_id AS pid, m.pp_level_id AS lv, s.code, s.pp_status AS status "
+            "FROM p1 p JOIN pp_t m USING (t) JOIN pp_s s ON m.cls = s.cls AND p.raw = s.raw"
+        )
 
 
 def _copy_out(con, src: _Source, title_col, code_col, out_path: Path, keep_order: bool) -> None:
