@@ -13,6 +13,9 @@ once (``pptaxonomy.matcher``). Two passes over the file:
    only the distinct titles); rows DuckDB cannot place (ragged rows) are collected with their
    line numbers (header = line 1) and skipped. The summary is aggregated by DuckDB from this
    table; every top-N list is ordered by rows, then by value, whatever the input's order.
+   DuckDB keeps Python idle while it reads, so for a file of ``EARLY_MIN_BYTES`` or more the
+   distinct titles of its first ``EARLY_ROWS`` rows are taken first (cheap) and matched
+   while pass 1 runs; the titles that first appear later are matched after it.
 2. The results are registered as two small tables, title -> pp_* columns and the title's
    class, and (class, code) -> status (a status depends only on the title's reading and the
    code), and ``COPY (SELECT r.*, m.pp_..., s.pp_status FROM read_csv(...) r LEFT JOIN m ON
