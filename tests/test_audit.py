@@ -102,11 +102,16 @@ def test_matching_early_changes_nothing(tmp_path, monkeypatch):
 
 
 def test_early_readings_of_titles_not_in_the_file_are_forgotten():
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE p1 AS SELECT * FROM (VALUES ('PWP'), ('Art Therapist')) v(t)")
     res = audit_module._Results(pptaxonomy.load())
-    for title in ("Clinical Psychologist", "Staff Nurse", "PWP"):
+    for title in ("Clinical Psychologist", "PWP"):
         res.add(title, pptaxonomy.match(title))
-    res.keep_only(["PWP", "Clinical Psychologist"])
-    assert set(res.readings) == set(res.expected) == {"PWP", "Clinical Psychologist"}
+    res.register_titles(con)
+    assert res.titles_to_match(con) == ["Art Therapist"]
+    assert set(res.readings) == set(res.expected) == {"PWP"}
 
 
 def test_audit_utf8_extract(tmp_path):

@@ -480,9 +480,7 @@ def audit(
             if keep_order:
                 con.execute("SET preserve_insertion_order = true")
 
-            titles = [row[0] for row in con.execute("SELECT DISTINCT t FROM p1").fetchall()]
-            res.keep_only(titles)
-            todo = [t for t in titles if t not in res.readings]
+            todo = res.titles_to_match(con)
             note("matching", 0, len(todo))
             for i, t in enumerate(todo, 1):
                 res.add(t, matcher.match(t))
@@ -666,12 +664,18 @@ class _Results:
         self._titles.append(title)
         self._rids.append(self._rows.setdefault(row, len(self._rows)))
 
-    def keep_only(self, titles: list[str]) -> None:
-        """Forget readings of titles that are not in ``titles`` (the file's, from ``p1``);
-        the rows they left in ``pp_t`` join to nothing."""
-        wanted = set(titles)
-        for t in [t for t in self.readings if t not in wanted]:
-            del self.readings[t], self.expected[t]
+    def titles_to_match(self, con) -> list[str]:
+        """The titles of ``p1`` not read yet; forgets readings of titles that are not in
+        ``p1`` (the rows they left in ``pp_t`` join to nothing)."""
+        if not self._registered:
+            return [row[0] for row in con.execute("SELECT DISTINCT t FROM p1").fetchall()]
+        for (t,) in con.execute("SELECT t FROM pp_t ANTI JOIN p1 USING (t)").fetchall():
+            self.readings.pop(t, None)
+            self.expected.pop(t, None)
+        return [
+            row[0]
+            for row in con.execute("SELECT DISTINCT t FROM p1 ANTI JOIN pp_t USING (t)").fetchall()
+        ]
 
     def _expected_codes(self, m: Any) -> tuple[str, ...]:
         """Its profession's codes at its level; all candidates' codes if ambiguous."""
