@@ -234,19 +234,7 @@ def match_cmd(titles: tuple[str, ...], as_json: bool) -> None:
     "--json", "as_json", is_flag=True, help="Print the summary as JSON instead of a table."
 )
 @click.option("--keep-order", is_flag=True, help="Write output rows in the input's order (slower).")
-def audit_cmd(
-    file,
-    title_column,
-    code_column,
-    key_column,
-    output,
-    reports,
-    encoding,
-    sheet,
-    fail_on,
-    as_json,
-    keep_order,
-) -> None:
+def audit_cmd(**options) -> None:
     """Audit a staff extract (CSV or XLSX): profession, level and code check for every row.
 
     Output rows are written in parallel and may come in another order than the input's
@@ -263,21 +251,7 @@ def audit_cmd(
 
     global _fast_exit
     _fast_exit = True
-    sys.exit(
-        cli_audit(
-            file,
-            title_column,
-            code_column,
-            key_column,
-            output,
-            reports,
-            encoding,
-            sheet,
-            fail_on,
-            as_json,
-            keep_order,
-        )
-    )
+    sys.exit(cli_audit(**options))
 
 
 @main.command("diff")
