@@ -582,7 +582,7 @@ def _pass_one(con, src: _Source, title_col, code_col, key_col, name):
 
 def _early_titles(con, src: _Source, title_col: str) -> list[str]:
     """The distinct titles of the file's first ``EARLY_ROWS`` rows, read on a cursor of its
-    own while pass 1 runs; ``[]`` if they cannot be read (pass 1 then reports why)."""
+    own while the taxonomy loads; ``[]`` if they cannot be read (pass 1 then reports why)."""
     import duckdb
 
     cur = con.cursor()
