@@ -742,7 +742,7 @@ class _Results:
 
 
 def _copy_out(con, src: _Source, title_col, code_col, out_path: Path, keep_order: bool) -> None:
-    """COPY the input rows, joined to their results (``_register_results``), to ``out_path``.
+    """COPY the input rows, joined to their results (the tables of ``_Results``), to ``out_path``.
 
     DuckDB writes a temporary file in the output's folder, which then replaces ``out_path``.
     """
