@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .loader import Taxonomy
 
 __all__ = [
+    "MAX_TITLE_CHARS",
     "METHODS",
     "STATUSES",
     "THRESHOLD",
@@ -90,6 +91,11 @@ _BAND_JOINED = re.compile(r"^(?:band|bd|b|afc|grade|gr)([1-9]|8[a-d])$")
 _BAND_VALUE = re.compile(r"^([1-9]|8[a-d])$")
 _BAND_WORDS = {"band", "bd", "afc", "grade", "gr"}
 _MAX_CACHE = 200_000
+#: Words shorter than this are never typo-corrected (too many real words lie one edit apart).
+_MIN_TYPO_LEN = 6
+#: Titles longer than this are not read: no job title is that long, and reading one would
+#: cost time in proportion to its length.
+MAX_TITLE_CHARS = 1000
 # Last words of labels that name a discipline or service rather than a person.
 _DISCIPLINES = frozenset(
     ("psychology", "therapy", "therapies", "psychotherapy", "counselling", "dramatherapy")
@@ -296,6 +302,11 @@ class Matcher:
             | self._stop
         )
         self._vocab_set = frozenset(self._vocab)
+        self._vocab_maxlen = max((len(w) for w in self._vocab), default=0)
+        self._vocab_by_first: dict[str, list[str]] = {}
+        for w in self._vocab:
+            if len(w) >= _MIN_TYPO_LEN - 1:
+                self._vocab_by_first.setdefault(w[0], []).append(w)
         # Words that can name a profession, a level or a hard negative.
         self._special = (
             self._label_words
@@ -345,6 +356,18 @@ class Matcher:
         """Read one title. Never raises for any string; non-strings read as empty."""
         if not isinstance(title, str):
             title = "" if title is None else str(title)
+        if len(title) > MAX_TITLE_CHARS:
+            return Match(
+                title,
+                None,
+                None,
+                0.0,
+                "unknown",
+                None,
+                (),
+                f"not read: {len(title):,} characters, longer than any job title "
+                f"({MAX_TITLE_CHARS:,} at most)",
+            )
         cached = self._cache.get(title)
         if cached is not None:
             return cached
@@ -438,20 +461,35 @@ class Matcher:
         return found
 
     def _correct(self, words: list[str], segs: list[int]):
-        from rapidfuzz import fuzz, process
+        """Typos corrected against the vocabulary, word by word, in time linear in the title.
+
+        Only a word that is plausibly a misspelling of one vocabulary word is changed: at
+        least ``_MIN_TYPO_LEN`` letters, the same first letter, at most one edit (two from
+        nine letters on; a swap of two letters is one edit) and no other vocabulary word as
+        close. So "aromatherapist" stays (it is not a misspelt dramatherapist), and short
+        real words ("camp", "sand", "paint") are never turned into "cap", "and", "pain".
+        """
+        from rapidfuzz.distance import OSA
+        from rapidfuzz.process import extract
 
         out_w: list[str] = []
         out_s: list[int] = []
         worst = 100.0
         changes = []
         for w, s in zip(words, segs, strict=True):
-            if w in self._vocab_set or w.isdigit() or len(w) < 4:
+            n = len(w)
+            if (
+                w in self._vocab_set
+                or w.isdigit()
+                or n < _MIN_TYPO_LEN
+                or n > self._vocab_maxlen + 2
+            ):
                 out_w.append(w)
                 out_s.append(s)
                 continue
             # A run-together pair of known words ("clinicalpsychologist").
             split = None
-            for cut in range(3, len(w) - 2):
+            for cut in range(3, n - 2):
                 a, b = w[:cut], w[cut:]
                 if a in self._label_words and b in self._label_words:
                     split = (a, b)
@@ -462,16 +500,15 @@ class Matcher:
                 changes.append(f"{w}->{' '.join(split)}")
                 worst = min(worst, 95.0)
                 continue
-            found = process.extract(w, self._vocab, scorer=fuzz.ratio, limit=2, score_cutoff=80)
-            if (
-                found
-                and found[0][1] >= 84
-                and (len(found) == 1 or found[0][1] - found[1][1] >= 4 or found[0][1] >= 92)
-            ):
-                out_w.append(found[0][0])
+            limit = 1 if n < 9 else 2
+            pool = self._vocab_by_first.get(w[0], ())
+            found = extract(w, pool, scorer=OSA.distance, limit=2, score_cutoff=limit)
+            if found and (len(found) == 1 or found[1][1] > found[0][1]):
+                fixed, dist = found[0][0], found[0][1]
+                out_w.append(fixed)
                 out_s.append(s)
-                worst = min(worst, found[0][1])
-                changes.append(f"{w}->{found[0][0]}")
+                worst = min(worst, 100.0 * (1 - dist / max(n, len(fixed))))
+                changes.append(f"{w}->{fixed}")
             else:
                 out_w.append(w)
                 out_s.append(s)
