@@ -242,6 +242,10 @@ class Matcher:
                     if key:
                         neg[key] = (strength, category)
         self._negatives = _PhraseTable(neg)
+        self._head_negatives: dict[str, tuple[str, tuple[tuple[str, ...], ...]]] = {}
+        for head, spec in (rules.get("head_negatives") or {}).items():
+            mods = tuple(k for k in (self._phrase(m) for m in spec.get("modifiers") or ()) if k)
+            self._head_negatives[normalise_title(head)] = (str(spec.get("category")), mods)
 
         level_rank = {lv.id: lv.rank for lv in taxonomy.levels.values()}
         self._level_rank = level_rank
@@ -581,6 +585,20 @@ class Matcher:
                 )
 
         leftover = [i for i in range(len(words)) if not covered[i]]
+        head_negative = self._head_negative(words, hits, leftover)
+        if head_negative is not None:
+            phrase, head, category = head_negative
+            return self._result(
+                None,
+                None,
+                1.0,
+                "not-psychological",
+                "rule",
+                (),
+                f"not a psychological profession: '{phrase}' is not a therapeutic {head} "
+                f"({category})",
+                fuzzy,
+            )
         level_word, level_phrase, explained, band = self._explain(words, leftover)
         unexplained = [i for i in leftover if i not in explained]
 
@@ -600,6 +618,24 @@ class Matcher:
                 words, segs, [hit], [], level_word, level_phrase, band, fuzzy, bag_of_words=True
             )
         return self._generalisation(core, level_word, band, fuzzy)
+
+    def _head_negative(self, words, hits, leftover):
+        """(modifier, head noun, category) when every label found is a head noun of
+        ``head_negatives`` and the other words name a non-therapeutic modifier of it."""
+        if not hits or not leftover or not self._head_negatives:
+            return None
+        heads = {" ".join(words[h.start : h.end]) for h in hits}
+        if len(heads) != 1:
+            return None
+        head = next(iter(heads))
+        spec = self._head_negatives.get(head)
+        if spec is None:
+            return None
+        rest = {words[i] for i in leftover}
+        for mod in spec[1]:
+            if rest.issuperset(mod):
+                return " ".join(mod), head, spec[0]
+        return None
 
     def _scattered(self, core: tuple[str, ...], words: list[str]) -> list[_Entry]:
         """Labels whose words all appear in the title, in any order, and cover its core.
