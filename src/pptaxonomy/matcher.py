@@ -91,6 +91,8 @@ _BAND_JOINED = re.compile(r"^(?:band|bd|b|afc|grade|gr)([1-9]|8[a-d])$")
 _BAND_VALUE = re.compile(r"^([1-9]|8[a-d])$")
 _BAND_WORDS = {"band", "bd", "afc", "grade", "gr"}
 _MAX_CACHE = 200_000
+# Cost of each unexplained word next to an acronym label (APP, CAP, PWP...).
+_ACRONYM_PENALTY = 0.2
 #: Words shorter than this are never typo-corrected (too many real words lie one edit apart).
 _MIN_TYPO_LEN = 6
 #: Titles longer than this are not read: no job title is that long, and reading one would
@@ -792,6 +794,10 @@ class Matcher:
         for pid, (_strength, h, e) in ranked:
             method, base = _KIND["rule"] if bag_of_words else _KIND[e.kind]
             score = base - penalty
+            if e.kind == "acronym" and unexplained:
+                # "App developer", "Cap maker": a short acronym next to words it does not
+                # explain is more likely an ordinary word than the profession.
+                score -= _ACRONYM_PENALTY * len(unexplained)
             if fuzzy is not None:
                 score = score * fuzzy[0] - 0.02
             word = level_word
