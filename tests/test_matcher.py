@@ -196,6 +196,7 @@ def test_match_to_dict_is_json():
         "method",
         "alternatives",
         "reason",
+        "group_id",
     }
 
 

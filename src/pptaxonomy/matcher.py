@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -118,7 +118,9 @@ class Match:
     """What the matcher read in a title.
 
     ``status`` is ``matched`` (``profession_id`` set, ``score`` >= ``THRESHOLD``),
-    ``ambiguous`` (several professions fit; see ``alternatives``), ``unknown`` (the matcher
+    ``ambiguous`` (several professions fit; see ``alternatives``; a title naming several
+    professions, "Forensic/Clinical Psychologist", lists exactly those; a title naming only a
+    group lists the group's professions and sets ``group_id``), ``unknown`` (the matcher
     abstains) or ``not-psychological`` (a hard negative such as a psychiatrist or a nurse).
     """
 
@@ -130,6 +132,10 @@ class Match:
     method: str | None
     alternatives: tuple[Alternative, ...] = ()
     reason: str = ""
+    #: The profession group the title names: the group of the matched profession, the
+    #: group shared by every alternative, or the group a group-only title names
+    #: ("Psychologist", "Psychological therapist"); ``None`` when there is none.
+    group_id: str | None = None
 
     @property
     def is_match(self) -> bool:
@@ -148,6 +154,7 @@ class Match:
                 for a in self.alternatives
             ],
             "reason": self.reason,
+            "group_id": self.group_id,
         }
 
 
@@ -255,6 +262,26 @@ class Matcher:
         self._bands_of: dict[str, dict[str, tuple[str, ...]]] = {}
         index: dict[tuple[str, ...], list[_Entry]] = {}
         self._profession_names: dict[str, str] = {}
+        self._group_of = {p.id: p.group for p in taxonomy.professions.values()}
+        self._group_terms: dict[frozenset[str], str] = {}
+        for g in taxonomy.groups.values() if hasattr(taxonomy, "groups") else ():
+            words = self._phrase(g.name)
+            if len(words) >= 1 and words[-1].endswith("s"):
+                # "Psychological therapists" -> "psychological therapist"
+                self._group_terms[frozenset((*words[:-1], words[-1][:-1]))] = g.id
+            self._group_terms[frozenset(words)] = g.id
+        for gid, texts in (rules.get("group_terms") or {}).items():
+            for text in texts:
+                self._group_terms[frozenset(self._phrase(text))] = gid
+        self._modifiers: dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]] = {}
+        for head, table in (rules.get("profession_modifiers") or {}).items():
+            for mod, target in (table or {}).items():
+                if target in taxonomy.professions:  # a profession not yet in the data: skip
+                    self._modifiers.setdefault(self._phrase(head), []).append(
+                        (self._phrase(mod), target)
+                    )
+        for mods in self._modifiers.values():
+            mods.sort(key=lambda mt: -len(mt[0]))
 
         def add(text: str, pid: str, kind: str, level: str | None = None) -> None:
             key = self._content(self._expand(normalise_title(text).split()))
@@ -384,18 +411,16 @@ class Matcher:
             if len(self._key_cache) >= _MAX_CACHE:
                 self._key_cache.clear()
             self._key_cache[segments] = result
+        if "," in title and not (result.status == "matched" and result.score >= 0.95):
+            natural = _natural_order(title)
+            if natural is not None:
+                other = self._key_cache.get(title_segments(natural))
+                if other is None:
+                    other = self._match_segments(title_segments(natural))
+                if _better(other, result):
+                    result = replace(other, reason=f"read as '{natural}': {other.reason}")
         if result.title != title:
-            r = result
-            result = Match(
-                title,
-                r.profession_id,
-                r.level_id,
-                r.score,
-                r.status,
-                r.method,
-                r.alternatives,
-                r.reason,
-            )
+            result = replace(result, title=title)
         if len(self._cache) >= _MAX_CACHE:
             self._cache.clear()
         self._cache[title] = result
@@ -566,6 +591,7 @@ class Matcher:
         for h in hits:
             for i in range(h.start, h.end):
                 covered[i] = True
+        self._apply_modifiers(words, hits, covered)
 
         # Hard negatives: strong ones anywhere outside a profession label, weak ones only
         # when no label is found at all.
@@ -613,6 +639,9 @@ class Matcher:
             return self._nothing(
                 "no profession named (only seniority, band or service words)", fuzzy
             )
+        group = self._group_terms.get(frozenset(core))
+        if group is not None:
+            return self._group_answer(group, level_word, band, fuzzy)
         bag = self._bags.get(frozenset(core)) or self._scattered(core, words)
         if bag:
             hit = _Hit(0, 0, tuple(bag))
@@ -620,6 +649,46 @@ class Matcher:
                 words, segs, [hit], [], level_word, level_phrase, band, fuzzy, bag_of_words=True
             )
         return self._generalisation(core, level_word, band, fuzzy)
+
+    def _group_answer(self, group: str, level_word, band, fuzzy) -> Match:
+        """A title that names only a group ("Psychologist"): ambiguous over its professions."""
+        pids = sorted(
+            p.id
+            for p in self.taxonomy.professions.values()
+            if p.group == group and not p.is_deprecated
+        )
+        alts = tuple(
+            Alternative(pid, self._level_for(pid, None, level_word, band)[0], 0.6) for pid in pids
+        )
+        m = self._result(
+            None,
+            None,
+            0.6,
+            "ambiguous",
+            "rule",
+            alts,
+            f"names only the group '{group}', not one of its {len(pids)} professions",
+            fuzzy,
+        )
+        return replace(m, group_id=group)
+
+    def _apply_modifiers(self, words, hits, covered) -> None:
+        """Words that change the profession a label names: "Child psychotherapist",
+        "Psychotherapist, children's", "CYP PWP" (``profession_modifiers``)."""
+        if not self._modifiers:
+            return
+        for h in hits:
+            mods = self._modifiers.get(tuple(words[h.start : h.end]))
+            if not mods:
+                continue
+            free = {w: i for i, w in enumerate(words) if not covered[i]}
+            for mod, target in mods:
+                if all(w in free for w in mod):
+                    text = " ".join((*mod, *words[h.start : h.end]))
+                    h.entries = (_Entry(target, "rule", None, text),)
+                    for w in mod:
+                        covered[free[w]] = True
+                    break
 
     def _head_negative(self, words, hits, leftover):
         """(modifier, head noun, category) when every label found is a head noun of
@@ -895,7 +964,14 @@ class Matcher:
         if fuzzy is not None:
             method = "fuzzy" if status in ("matched", "ambiguous", "unknown") and method else method
             reason = f"{reason}; typo corrected: {', '.join(fuzzy[1])}"
-        return Match("", pid, level, round(float(score), 3), status, method, alts, reason)
+        group = None
+        if pid is not None:
+            group = self._group_of.get(pid)
+        elif alts and status == "ambiguous":
+            groups = {self._group_of.get(a.profession_id) for a in alts}
+            if len(groups) == 1:
+                group = groups.pop()
+        return Match("", pid, level, round(float(score), 3), status, method, alts, reason, group)
 
 
 _PARENS = re.compile(r"\s*\(([^()]*)\)\s*")
@@ -917,6 +993,16 @@ def _level_title_forms(title: str | None) -> list[str]:
         if title.rstrip().endswith(")"):
             forms.append(inner[-1])
     return forms
+
+
+def _natural_order(title: str) -> str | None:
+    """ONS's inverted form in natural word order: "Psychologist, clinical, consultant" ->
+    "consultant clinical psychologist". ``None`` unless the title looks inverted (a head of
+    at most two words before the first comma)."""
+    parts = [p.strip() for p in title.split(",")]
+    if len(parts) < 2 or not parts[0] or len(parts[0].split()) > 2 or not all(parts):
+        return None
+    return " ".join([*reversed(parts[1:]), parts[0]])
 
 
 def _join(words: list[str], hits: list[_Hit]) -> str:
