@@ -139,7 +139,10 @@ def main(argv: list[str] | None = None) -> int:
     counts: dict[tuple[str, str], int] = {}
     for r in rows:
         counts[(r["part"], r["label"])] = counts.get((r["part"], r["label"]), 0) + 1
-    print(f"{args.out}: {len(rows)} titles; " + ", ".join(f"{p}/{k} {v}" for (p, k), v in sorted(counts.items())))
+    print(
+        f"{args.out}: {len(rows)} titles; "
+        + ", ".join(f"{p}/{k} {v}" for (p, k), v in sorted(counts.items()))
+    )
     return 0
 
 

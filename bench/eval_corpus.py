@@ -71,7 +71,9 @@ def evaluate(rows: list[dict[str, str]]) -> dict[str, dict[str, object]]:
             "negatives ambiguous": pct(neg, lambda r, x: x.status == "ambiguous"),
             "hard negatives matched": pct(hard, lambda r, x: x.status == "matched"),
             "hard negatives ambiguous": pct(hard, lambda r, x: x.status == "ambiguous"),
-            "level right": pct(lev, lambda r, x: x.status == "matched" and x.level_id == r["level"]),
+            "level right": pct(
+                lev, lambda r, x: x.status == "matched" and x.level_id == r["level"]
+            ),
         }
     return out
 

@@ -324,6 +324,15 @@ class Matcher:
             self._bags.setdefault(frozenset(key), []).extend(entries)
             for w in key:
                 self._by_word.setdefault(w, set()).add(key)
+        # Head nouns (last words of labels) that no hard negative shares: "psychologist"
+        # yes; "therapist" (occupational therapist), "practitioner" (general practitioner) no.
+        negative_words = {w for k in self._negatives.table for w in k}
+        heads = {
+            k[-1]
+            for k, entries in self._index.items()
+            if any(e.kind in ("name", "preferred", "protected_title") for e in entries)
+        }
+        self._distinct_heads = frozenset(heads) - negative_words
         # Words that name a profession: a leftover one of these in a title is a conflict.
         self._label_words = frozenset(self._by_word)
         self._vocab = sorted(
@@ -345,6 +354,7 @@ class Matcher:
             self._label_words
             | {w for k in self._level_words.table for w in k}
             | {w for k in self._negatives.table for w in k}
+            | {w for mods in self._modifiers.values() for mod, _ in mods for w in mod}
         )
 
     # -- text helpers -------------------------------------------------------------------
@@ -592,6 +602,7 @@ class Matcher:
             for i in range(h.start, h.end):
                 covered[i] = True
         self._apply_modifiers(words, hits, covered)
+        hits = self._coordinated(words, segs, hits, covered)
 
         # Hard negatives: strong ones anywhere outside a profession label, weak ones only
         # when no label is found at all.
@@ -689,6 +700,56 @@ class Matcher:
                     for w in mod:
                         covered[free[w]] = True
                     break
+
+    @staticmethod
+    def _whole_segment(segs: list[int], h: _Hit) -> bool:
+        """True when the run is the whole of its segment ("... / Psychotherapist")."""
+        seg = segs[h.start]
+        return (
+            segs[h.end - 1] == seg
+            and (h.start == 0 or segs[h.start - 1] != seg)
+            and (h.end == len(segs) or segs[h.end] != seg)
+            and seg != segs[0]
+        )
+
+    def _coordinated(self, words, segs, hits, covered) -> list[_Hit]:
+        """Disciplines coordinated with a label: "Forensic/Clinical Psychologist", "Health or
+        Clinical Psychologist", "Clinical and Forensic Psychologist". Each discipline word
+        just before a label, which with the label's head forms another label, adds that
+        profession, so the title reads as exactly those professions. A discipline in another
+        segment counts only when its segment holds nothing else ("Forensic / ..."), so that
+        "Clinical Psychologist - Forensic Services" stays one profession."""
+        extra: list[_Hit] = []
+        for h in hits:
+            if h.size < 2:
+                continue
+            tail = tuple(words[h.start + 1 : h.end])
+            found: list[tuple[int, tuple[_Entry, ...]]] = []
+            joiners: list[int] = []
+            j = h.start - 1
+            while j >= 0 and not covered[j]:
+                if words[j] == "or":
+                    joiners.append(j)
+                elif (entries := self._index.get((words[j], *tail))) is not None:
+                    found.append((j, entries))
+                else:
+                    break
+                j -= 1
+            if not found:
+                continue
+            # Words of another segment count only if that whole segment was read.
+            if j >= 0 and segs[j] != segs[h.start] and segs[j] == segs[j + 1]:
+                found = [(i, e) for i, e in found if segs[i] == segs[h.start]]
+            for i, entries in found:
+                extra.append(_Hit(i, i + 1, entries))
+                covered[i] = True
+            first = min(i for i, _ in found) if found else h.start
+            for i in joiners:
+                if i > first:
+                    covered[i] = True
+        if not extra:
+            return hits
+        return sorted([*hits, *extra], key=lambda x: x.start)
 
     def _head_negative(self, words, hits, leftover):
         """(modifier, head noun, category) when every label found is a head noun of
@@ -843,7 +904,12 @@ class Matcher:
                 for kv in ranked
                 if kv is ranked[0]
                 or not (
-                    (kv[1][1].size == 1 and kv[1][2].kind == "hidden" and top_size > 1)
+                    (
+                        kv[1][1].size == 1
+                        and kv[1][2].kind == "hidden"
+                        and top_size > 1
+                        and not self._whole_segment(segs, kv[1][1])
+                    )
                     or (has_role and words[kv[1][1].end - 1] in _DISCIPLINES)
                 )
             ]
@@ -922,6 +988,12 @@ class Matcher:
                 break
         if not keys:
             return self._nothing(f"no single label has all of: {' '.join(core)}", fuzzy)
+        if not any(w in self._distinct_heads for w in core):
+            # "Practitioner", "Therapist", "Clinical", "Worker": words that many jobs
+            # outside the psychological professions share; too little even to be ambiguous.
+            return self._nothing(
+                f"'{' '.join(core)}' names no profession (no head noun of its own)", fuzzy
+            )
         pids: dict[str, _Entry] = {}
         for k in keys:
             for e in self._index[k]:
