@@ -185,7 +185,13 @@ def _status_list(ctx, param, value):
 @main.command("match")
 @click.argument("titles", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per title.")
-def match_cmd(titles: tuple[str, ...], as_json: bool) -> None:
+@click.option(
+    "--titles",
+    "local_titles",
+    type=click.Path(dir_okay=False),
+    help="CSV of local titles (title,profession_id[,level_id]) that win over the matcher.",
+)
+def match_cmd(titles: tuple[str, ...], as_json: bool, local_titles: str | None) -> None:
     """Read job TITLES: the profession and level each names, or why it names none.
 
     Give "-" to read titles from standard input, one a line.
@@ -194,12 +200,13 @@ def match_cmd(titles: tuple[str, ...], as_json: bool) -> None:
     Examples:
       pptaxonomy match "Snr Clin Psych - CAMHS" "Trainee PWP" "Staff Nurse"
       pptaxonomy match --json "High Intensity Therapist (Band 7)"
+      pptaxonomy match --titles local.csv "Step 3 Practitioner"
     """
     from .matcher import cli_match
 
     if titles == ("-",):
         titles = tuple(line.rstrip("\r\n") for line in sys.stdin)
-    sys.exit(cli_match(titles, as_json))
+    sys.exit(cli_match(titles, as_json, local_titles))
 
 
 @main.command("audit")

@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 STATUSES = ("matched", "ambiguous", "unknown", "not-psychological")
-METHODS = ("exact", "alias", "hidden label", "rule", "fuzzy")
+METHODS = ("exact", "alias", "hidden label", "rule", "fuzzy", "local")
 #: A title is ``matched`` only at or above this score; below it the matcher abstains.
 THRESHOLD = 0.8
 RULES_FILE = Path(__file__).with_name("match_rules.yaml")
@@ -1116,12 +1116,24 @@ def match(title: str, taxonomy: Taxonomy | None = None) -> Match:
     return matcher_for(taxonomy).match(title)
 
 
-def cli_match(titles: Iterable[str], as_json: bool = False) -> int:
-    """``pptaxonomy match``: print a table (or JSON lines) of readings; returns the exit code."""
+def cli_match(titles: Iterable[str], as_json: bool = False, local_titles: str | None = None) -> int:
+    """``pptaxonomy match``: print a table (or JSON lines) of readings; returns the exit code.
+
+    ``local_titles``: a CSV of ``title,profession_id[,level_id]`` that wins over the matcher
+    (``pptaxonomy.local_titles``); a bad file prints its error and returns 2.
+    """
     import json
     import sys
 
-    m = matcher_for()
+    m: Any = matcher_for()
+    if local_titles is not None:
+        from .local_titles import LocalTitlesError, load_local_titles
+
+        try:
+            m = load_local_titles(local_titles)
+        except LocalTitlesError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     results = [m.match(t) for t in titles]
     if as_json:
         for r in results:
