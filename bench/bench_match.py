@@ -4,7 +4,10 @@
 
 Prints the figures the README quotes: positives matched to the right profession, hard
 negatives wrongly matched, level right; then, by kind of title, how each fared, and every
-miss (expected -> got). ``tests/test_matcher.py`` asserts the thresholds.
+miss (expected -> got). ``tests/test_matcher.py`` asserts the thresholds. Then the real
+corpus (``corpus/ons-titles.tsv``, see ``bench/eval_corpus.py``): its figures per part, and
+throughput on its distinct titles and on garbage titles (fresh matcher, one core, best of
+three), with the worst single-title time over both and over very long titles.
 """
 
 from __future__ import annotations
@@ -87,5 +90,76 @@ def main() -> None:
     print("  " + ", ".join(f"{k} {v}" for k, v in methods.most_common()))
 
 
+def _throughput(titles: list[str]) -> tuple[float, float]:
+    """(titles/s with a fresh matcher per run, best of three; worst single-title seconds)."""
+    import pptaxonomy
+    from pptaxonomy.matcher import Matcher
+
+    tax = pptaxonomy.load()
+    best = 0.0
+    worst = 0.0
+    for _ in range(3):
+        m = Matcher(tax)
+        m.match("warm up")
+        t0 = time.perf_counter()
+        for t in titles:
+            m.match(t)
+        best = max(best, len(titles) / (time.perf_counter() - t0))
+    m = Matcher(tax)
+    m.match("warm up Pyschologist")
+    clock = time.perf_counter
+    for t in titles:
+        a = clock()
+        m.match(t)
+        worst = max(worst, clock() - a)
+    return best, worst
+
+
+def real_corpus() -> None:
+    """Real-corpus accuracy per part, throughput and the worst single-title time."""
+    import random
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from eval_corpus import evaluate, read_corpus
+
+    rows = read_corpus()
+    res = evaluate(rows)
+    print(f"\nreal corpus (corpus/ons-titles.tsv, {len(rows)} titles):")
+    print(f"  {'measure':30} {'dev':>18} {'test':>18}")
+    for key in res["dev"]:
+        cells = [
+            f"{v['pct']}% ({v['k']}/{v['n']})" if v["n"] else "-"
+            for v in (res["dev"][key], res["test"][key])
+        ]
+        print(f"  {key:30} {cells[0]:>18} {cells[1]:>18}")
+    real = list(dict.fromkeys(r["title"] for r in rows))
+    rng = random.Random(10)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    garbage = [
+        " ".join(
+            "".join(rng.choice(letters) for _ in range(rng.randint(3, 14)))
+            for _ in range(rng.randint(1, 5))
+        )
+        for _ in range(20_000)
+    ]
+    for name, titles in (("real ONS titles", real), ("garbage titles", garbage)):
+        rate, worst = _throughput(titles)
+        print(
+            f"  speed, {name}: {rate:,.0f} titles/s ({len(titles):,} distinct); "
+            f"worst single title {worst * 1000:.2f} ms"
+        )
+    long = [
+        "x" * 200_000,
+        "Clinical Psychologist " * 45,
+        "q" * 999,
+        " ".join(f"Pyschologizt{i}" for i in range(70))[:999],
+        "a" * 1_000_000,
+    ]
+    _, worst = _throughput(long)
+    print(f"  worst of {len(long)} very long titles (up to 1 MB): {worst * 1000:.2f} ms")
+
+
 if __name__ == "__main__":
     main()
+    real_corpus()

@@ -226,6 +226,7 @@ class Matcher:
         self._key_cache: dict[tuple[str, ...], Match] = {}
         self._seg_cache: dict[str, tuple[str, ...]] = {}
         self._quiet_cache: dict[str, bool] = {}
+        self._fix_cache: dict[str, tuple[tuple[str, ...], float]] = {}
 
         self._abbrev = _PhraseTable(
             {
@@ -421,7 +422,11 @@ class Matcher:
             if len(self._key_cache) >= _MAX_CACHE:
                 self._key_cache.clear()
             self._key_cache[segments] = result
-        if "," in title and not (result.status == "matched" and result.score >= 0.95):
+        if (
+            "," in title
+            and not (result.status == "matched" and result.score >= 0.95)
+            and not self._label_words.isdisjoint(normalise_title(title).split())
+        ):
             natural = _natural_order(title)
             if natural is not None:
                 other = self._key_cache.get(title_segments(natural))
@@ -430,7 +435,18 @@ class Matcher:
                 if _better(other, result):
                     result = replace(other, reason=f"read as '{natural}': {other.reason}")
         if result.title != title:
-            result = replace(result, title=title)
+            r = result
+            result = Match(
+                title,
+                r.profession_id,
+                r.level_id,
+                r.score,
+                r.status,
+                r.method,
+                r.alternatives,
+                r.reason,
+                r.group_id,
+            )
         if len(self._cache) >= _MAX_CACHE:
             self._cache.clear()
         self._cache[title] = result
@@ -510,9 +526,6 @@ class Matcher:
         close. So "aromatherapist" stays (it is not a misspelt dramatherapist), and short
         real words ("camp", "sand", "paint") are never turned into "cap", "and", "pain".
         """
-        from rapidfuzz.distance import OSA
-        from rapidfuzz.process import extract
-
         out_w: list[str] = []
         out_s: list[int] = []
         worst = 100.0
@@ -528,31 +541,20 @@ class Matcher:
                 out_w.append(w)
                 out_s.append(s)
                 continue
-            # A run-together pair of known words ("clinicalpsychologist").
-            split = None
-            for cut in range(3, n - 2):
-                a, b = w[:cut], w[cut:]
-                if a in self._label_words and b in self._label_words:
-                    split = (a, b)
-                    break
-            if split:
-                out_w.extend(split)
-                out_s.extend((s, s))
-                changes.append(f"{w}->{' '.join(split)}")
-                worst = min(worst, 95.0)
-                continue
-            limit = 1 if n < 9 else 2
-            pool = self._vocab_by_first.get(w[0], ())
-            found = extract(w, pool, scorer=OSA.distance, limit=2, score_cutoff=limit)
-            if found and (len(found) == 1 or found[1][1] > found[0][1]):
-                fixed, dist = found[0][0], found[0][1]
-                out_w.append(fixed)
-                out_s.append(s)
-                worst = min(worst, 100.0 * (1 - dist / max(n, len(fixed))))
-                changes.append(f"{w}->{fixed}")
-            else:
+            fix = self._fix_cache.get(w)
+            if fix is None:
+                fix = self._fix_word(w)
+                if len(self._fix_cache) >= _MAX_CACHE:
+                    self._fix_cache.clear()
+                self._fix_cache[w] = fix
+            if not fix[0]:
                 out_w.append(w)
                 out_s.append(s)
+                continue
+            out_w.extend(fix[0])
+            out_s.extend([s] * len(fix[0]))
+            worst = min(worst, fix[1])
+            changes.append(f"{w}->{' '.join(fix[0])}")
         if not changes:
             return None
         # Corrections can complete an abbreviation or a phrase; re-expand each segment.
@@ -564,6 +566,25 @@ class Matcher:
                 words2.append(w)
                 segs2.append(seg)
         return words2, segs2, worst / 100.0, changes
+
+    def _fix_word(self, w: str) -> tuple[tuple[str, ...], float]:
+        """The correction of one word (empty when none) and its similarity, 0-100."""
+        from rapidfuzz.distance import OSA
+        from rapidfuzz.process import extract
+
+        n = len(w)
+        # A run-together pair of known words ("clinicalpsychologist").
+        for cut in range(3, n - 2):
+            a, b = w[:cut], w[cut:]
+            if a in self._label_words and b in self._label_words:
+                return (a, b), 95.0
+        limit = 1 if n < 9 else 2
+        pool = self._vocab_by_first.get(w[0], ())
+        found = extract(w, pool, scorer=OSA.distance, limit=2, score_cutoff=limit)
+        if found and (len(found) == 1 or found[1][1] > found[0][1]):
+            fixed, dist = found[0][0], found[0][1]
+            return (fixed,), 100.0 * (1 - dist / max(n, len(fixed)))
+        return (), 100.0
 
     def _hits(self, words: list[str], segs: list[int]) -> list[_Hit]:
         hits = []
