@@ -5,8 +5,9 @@
 Prints, for the dev and the test part: single-profession titles right, multi-profession
 titles read as exactly those professions (``ambiguous`` with those alternatives), group-only
 titles read as that group, negatives matched and negatives flagged ambiguous (all and hard
-ones), and the level right where the title states one. ``--errors`` lists the dev part's
-errors only: tune on dev, never on test.
+ones), and the level right where the title states one. ``--errors`` lists the errors of
+every part but test: tune on dev, never on test. ``--corpus corpus/patterns.tsv`` scores the
+separate, project-written patterns set (NHS advert shapes; not real titles).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def evaluate(rows: list[dict[str, str]]) -> dict[str, dict[str, object]]:
     """Figures per part: counts and percentages."""
     m = matcher_for()
     out: dict[str, dict[str, object]] = {}
-    for part in ("dev", "test"):
+    for part in dict.fromkeys(r["part"] for r in rows):
         rs = [r for r in rows if r["part"] == part]
         got = [(r, m.match(r["title"])) for r in rs]
 
@@ -89,17 +90,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(res, indent=2))
     else:
-        print(f"{'measure':30} {'dev':>18} {'test':>18}")
-        for key in res["dev"]:
+        parts = list(res)
+        print(f"{'measure':30} " + " ".join(f"{p:>18}" for p in parts))
+        for key in res[parts[0]]:
             cells = []
-            for part in ("dev", "test"):
+            for part in parts:
                 v = res[part][key]
                 cells.append(f"{v['pct']}% ({v['k']}/{v['n']})" if v["n"] else "-")
-            print(f"{key:30} {cells[0]:>18} {cells[1]:>18}")
+            print(f"{key:30} " + " ".join(f"{c:>18}" for c in cells))
     if args.errors:
         m = matcher_for()
         for r in rows:
-            if r["part"] != "dev":
+            if r["part"] == "test":
                 continue
             x = m.match(r["title"])
             bad = not verdict(r, x) or (x.status == "ambiguous" and r["label"] == "negative")

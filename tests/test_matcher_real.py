@@ -191,3 +191,58 @@ def test_real_corpus_test_part_meets_the_targets():
     assert res["negatives matched"]["pct"] <= 2
     assert res["negatives ambiguous"]["pct"] <= 3
     assert res["hard negatives matched"]["pct"] <= 2
+
+
+def test_a_title_naming_a_profession_the_release_lacks_abstains():
+    m = match("Dance Movement Psychotherapist")
+    assert m.status == "unknown" and m.profession_id is None
+    assert "dance-movement-psychotherapist" in m.reason
+
+
+def test_umbrella_terms_name_exactly_their_professions():
+    m = match("Arts Therapist")
+    assert m.status == "ambiguous"
+    assert {a.profession_id for a in m.alternatives} == {
+        "art-therapist",
+        "dramatherapist",
+        "music-therapist",
+    }
+
+
+@pytest.mark.parametrize(
+    ("title", "level"),
+    [
+        ("Consultant Clinical Psychologist - Team Lead", "consultant"),
+        ("Consultant Clinical Psychologist (Psychology Lead)", "consultant"),
+        ("Clinical Psychologist - Team Lead", "principal"),
+        ("Senoir Clinical Psychologist", "senior"),
+    ],
+)
+def test_the_level_in_the_job_title_segment_wins(title, level):
+    m = match(title)
+    assert (m.profession_id, m.level_id) == ("clinical-psychologist", level), m.reason
+
+
+def test_a_negative_in_a_qualifier_segment_does_not_override_an_exact_name():
+    m = match("Clinical Psychologist (Mental Health Practitioner)")
+    assert (m.status, m.profession_id) == ("matched", "clinical-psychologist")
+    assert match("Mental Health Practitioner (Psychology)").status == "not-psychological"
+
+
+@pytest.mark.parametrize("title", ["CBT Lead", "High Intensity CBT"])
+def test_cbt_alone_heads_a_title(title):
+    assert match(title).profession_id == "cbt-therapist"
+
+
+def test_cbt_as_a_qualifier_does_not_make_a_title_ambiguous():
+    assert match("Clinical Psychologist - CBT").profession_id == "clinical-psychologist"
+
+
+def test_patterns_set_meets_the_targets():
+    sys.path.insert(0, str(ROOT / "bench"))
+    from eval_corpus import evaluate, read_corpus
+
+    res = evaluate(read_corpus(ROOT / "corpus" / "patterns.tsv"))["patterns"]
+    assert res["single right"]["pct"] >= 97
+    assert res["multi as those professions"]["pct"] >= 90
+    assert res["level right"]["pct"] >= 90

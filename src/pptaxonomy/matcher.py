@@ -93,6 +93,7 @@ _BAND_JOINED = re.compile(r"^(?:band|bd|b|afc|grade|gr)([1-9]|8[a-d])$")
 _BAND_VALUE = re.compile(r"^([1-9]|8[a-d])$")
 _BAND_WORDS = {"band", "bd", "afc", "grade", "gr"}
 _MAX_CACHE = 200_000
+_EXACT_KINDS = frozenset(("name", "preferred", "protected_title", "level_title"))
 # Cost of each unexplained word next to an acronym label (APP, CAP, PWP...).
 _ACRONYM_PENALTY = 0.2
 #: Words shorter than this are never typo-corrected (too many real words lie one edit apart).
@@ -102,7 +103,7 @@ _MIN_TYPO_LEN = 6
 MAX_TITLE_CHARS = 1000
 # Last words of labels that name a discipline or service rather than a person.
 _DISCIPLINES = frozenset(
-    ("psychology", "therapy", "therapies", "psychotherapy", "counselling", "dramatherapy")
+    ("psychology", "therapy", "therapies", "psychotherapy", "counselling", "dramatherapy", "cbt")
 )
 
 
@@ -273,16 +274,22 @@ class Matcher:
                 # "Psychological therapists" -> "psychological therapist"
                 self._group_terms[frozenset((*words[:-1], words[-1][:-1]))] = g.id
             self._group_terms[frozenset(words)] = g.id
+        self._umbrellas: dict[frozenset[str], tuple[str, ...]] = {}
+        for text, pids in (rules.get("umbrella_terms") or {}).items():
+            known = tuple(p for p in pids if p in taxonomy.professions)
+            if known:
+                self._umbrellas[frozenset(self._phrase(text))] = known
         for gid, texts in (rules.get("group_terms") or {}).items():
             for text in texts:
                 self._group_terms[frozenset(self._phrase(text))] = gid
         self._modifiers: dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]] = {}
         for head, table in (rules.get("profession_modifiers") or {}).items():
             for mod, target in (table or {}).items():
-                if target in taxonomy.professions:  # a profession not yet in the data: skip
-                    self._modifiers.setdefault(self._phrase(head), []).append(
-                        (self._phrase(mod), target)
-                    )
+                # A profession not yet in the data still changes the reading: the title names
+                # a profession this release does not have, so the matcher abstains.
+                self._modifiers.setdefault(self._phrase(head), []).append(
+                    (self._phrase(mod), target)
+                )
         for mods in self._modifiers.values():
             mods.sort(key=lambda mt: -len(mt[0]))
 
@@ -498,6 +505,13 @@ class Matcher:
                 second = self._read(new_words, new_segs, fuzzy=(ratio, changes))
                 if _better(second, result):
                     return second
+                if (
+                    second.status == result.status == "matched"
+                    and second.profession_id == result.profession_id
+                    and second.level_id != result.level_id
+                ):
+                    # The correction explained a word ("Senoir"): its level, the first score.
+                    return replace(second, score=result.score)
         return result
 
     def _says_nothing(self, segment: str) -> bool:
@@ -624,7 +638,12 @@ class Matcher:
         for h in hits:
             for i in range(h.start, h.end):
                 covered[i] = True
-        self._apply_modifiers(words, hits, covered)
+        missing = self._apply_modifiers(words, hits, covered)
+        if missing is not None and all(not h.entries for h in hits):
+            return self._nothing(
+                f"'{missing[0]}' names {missing[1]}, not a profession of this release", fuzzy
+            )
+        hits = [h for h in hits if h.entries]
         hits = self._coordinated(words, segs, hits, covered)
 
         # Hard negatives: strong ones anywhere outside a profession label, weak ones only
@@ -632,6 +651,16 @@ class Matcher:
         for start, end, (strength, category) in self._negatives.scan(words):
             inside = all(covered[i] for i in range(start, end))
             if inside:
+                continue
+            if strength == "strong" and any(
+                segs[h.start] < segs[start]
+                and segs[h.start] == segs[h.end - 1]
+                and h.size > 1
+                and any(e.kind in _EXACT_KINDS for e in h.entries)
+                for h in hits
+            ):
+                # "Clinical Psychologist (Mental Health Practitioner)": an exact profession
+                # name in the job title's segment is not overridden by a qualifier segment.
                 continue
             if strength == "strong" or not hits:
                 phrase = " ".join(words[start:end])
@@ -663,6 +692,16 @@ class Matcher:
             )
         level_word, level_phrase, explained, band = self._explain(words, leftover)
         unexplained = [i for i in leftover if i not in explained]
+        if hits and level_word is not None and len(set(segs)) > 1:
+            # The level named in the job title's own segment wins over one in a qualifier
+            # segment ("Consultant Clinical Psychologist - Team Lead" is a consultant); with
+            # none there, a level title ("Consultant clinical psychologist") wins.
+            main = segs[hits[0].start]
+            own = self._explain(words, [i for i in leftover if segs[i] == main])[0]
+            if own is not None:
+                level_word = own
+            elif any(e.level_id for e in hits[0].entries):
+                level_word = None
 
         if hits:
             return self._from_hits(
@@ -676,6 +715,22 @@ class Matcher:
         group = self._group_terms.get(frozenset(core))
         if group is not None:
             return self._group_answer(group, level_word, band, fuzzy)
+        umbrella = self._umbrellas.get(frozenset(core))
+        if umbrella is not None:
+            alts = tuple(
+                Alternative(pid, self._level_for(pid, None, level_word, band)[0], 0.6)
+                for pid in umbrella
+            )
+            return self._result(
+                None,
+                None,
+                0.6,
+                "ambiguous",
+                "rule",
+                alts,
+                f"'{' '.join(core)}' is an umbrella term for {', '.join(umbrella)}",
+                fuzzy,
+            )
         bag = self._bags.get(frozenset(core)) or self._scattered(core, words)
         if bag:
             hit = _Hit(0, 0, tuple(bag))
@@ -706,11 +761,13 @@ class Matcher:
         )
         return replace(m, group_id=group)
 
-    def _apply_modifiers(self, words, hits, covered) -> None:
+    def _apply_modifiers(self, words, hits, covered) -> tuple[str, str] | None:
         """Words that change the profession a label names: "Child psychotherapist",
-        "Psychotherapist, children's", "CYP PWP" (``profession_modifiers``)."""
+        "Psychotherapist, children's", "CYP PWP" (``profession_modifiers``). Returns
+        (phrase, profession id) when the new profession is not in the taxonomy."""
+        missing = None
         if not self._modifiers:
-            return
+            return None
         for h in hits:
             mods = self._modifiers.get(tuple(words[h.start : h.end]))
             if not mods:
@@ -719,10 +776,17 @@ class Matcher:
             for mod, target in mods:
                 if all(w in free for w in mod):
                     text = " ".join((*mod, *words[h.start : h.end]))
+                    if target not in self._group_of:
+                        h.entries = ()
+                        missing = (text, target)
+                        for w in mod:
+                            covered[free[w]] = True
+                        break
                     h.entries = (_Entry(target, "rule", None, text),)
                     for w in mod:
                         covered[free[w]] = True
                     break
+        return missing
 
     @staticmethod
     def _whole_segment(segs: list[int], h: _Hit) -> bool:
@@ -753,6 +817,8 @@ class Matcher:
             while j >= 0 and not covered[j]:
                 if words[j] == "or":
                     joiners.append(j)
+                elif (words[j],) in self._level_words.table:
+                    pass  # "Senior Clinical/Counselling Psychologist": the level is shared
                 elif (entries := self._index.get((words[j], *tail))) is not None:
                     found.append((j, entries))
                 else:
