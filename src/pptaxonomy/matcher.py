@@ -1018,10 +1018,13 @@ class Matcher:
         for pid, (_strength, h, e) in ranked:
             method, base = _KIND["rule"] if bag_of_words else _KIND[e.kind]
             score = base - penalty
-            if e.kind == "acronym" and unexplained:
-                # "App developer", "Cap maker": a short acronym next to words it does not
-                # explain is more likely an ordinary word than the profession.
-                score -= _ACRONYM_PENALTY * len(unexplained)
+            if e.kind == "acronym" and h.size == 1 and unexplained:
+                # "App developer", "Cap maker", ONS's "Developer, app": a one-word acronym
+                # after or beside words it does not explain is more likely an ordinary word.
+                # Words in later (qualifier) segments do not count: "APP - Primary Care
+                # Network" is an APP.
+                near = sum(1 for i in unexplained if segs[i] <= segs[h.start])
+                score -= _ACRONYM_PENALTY * near
             if fuzzy is not None:
                 score = score * fuzzy[0] - 0.02
             word = level_word
