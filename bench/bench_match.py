@@ -7,7 +7,8 @@ negatives wrongly matched, level right; then, by kind of title, how each fared, 
 miss (expected -> got). ``tests/test_matcher.py`` asserts the thresholds. Then the real
 corpus (``corpus/ons-titles.tsv``, see ``bench/eval_corpus.py``): its figures per part, and
 throughput on its distinct titles and on garbage titles (fresh matcher, one core, best of
-three), with the worst single-title time over both and over very long titles.
+three), with the worst single-title time over both and over very long titles (the slowest
+titles re-timed in fresh matchers, so that a pause of the machine is not taken for a title).
 """
 
 from __future__ import annotations
@@ -114,10 +115,24 @@ def _throughput(titles: list[str]) -> tuple[float, float]:
     gc.collect()
     gc.disable()
     try:
+        times = []
         for t in titles:
             a = clock()
             m.match(t)
-            worst = max(worst, clock() - a)
+            times.append((clock() - a, t))
+        # A slow first timing can be the machine (another process ran); a slow title is slow
+        # every time. Re-time the 20 slowest titles in five fresh matchers; keep each one's
+        # fastest time and report the worst of those.
+        slowest = [t for _, t in sorted(times, reverse=True)[:20]]
+        again = {t: float("inf") for t in slowest}
+        for _ in range(5):
+            m = Matcher(tax)
+            m.match("warm up Pyschologist")
+            for t in slowest:
+                a = clock()
+                m.match(t)
+                again[t] = min(again[t], clock() - a)
+        worst = max(again.values())
     finally:
         gc.enable()
     return best, worst
