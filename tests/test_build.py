@@ -195,12 +195,12 @@ def test_a_build_failing_while_writing_leaves_only_whole_files(tmp_path, monkeyp
     assert _temp_files(out) == []
 
 
-def test_the_cli_reports_a_failed_build_and_exits_1(tmp_path):
+def test_the_cli_reports_a_failed_build_and_exits_2(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "artefacts").write_text("a file where a folder should be", encoding="utf-8")
     run = run_build(out, "0")
-    assert run.returncode == 1
+    assert run.returncode == 2
     assert run.stderr.startswith("error: build failed")
     assert not (out / "mappings").exists()  # nothing was written
 

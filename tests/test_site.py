@@ -171,4 +171,4 @@ def test_cli(tmp_path):
     result = CliRunner().invoke(
         main, ["site", "--out", str(tmp_path / "t"), "--artefacts", str(tmp_path / "none")]
     )
-    assert result.exit_code == 1 and "no artefacts/" in result.output
+    assert result.exit_code == 2 and "no artefacts/" in result.stderr

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pptaxonomy import yamlsafe
+from pptaxonomy import safefiles, yamlsafe
 from pptaxonomy.cli import main
 from pptaxonomy.validate import RULES, Problem, UsageError, validate_paths
 from tests.conftest import REPO, write_yaml
@@ -263,14 +263,14 @@ def test_cli_exit_2_on_a_directory_without_yaml(tmp_path: Path):
 
 def test_cli_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     path = write_yaml(tmp_path / "locked.yaml", "sources: []\n")
-    real = Path.read_bytes
+    real = safefiles.read_capped
 
     def refuse(self: Path) -> bytes:
         if self.name == "locked.yaml":
             raise PermissionError(13, "Permission denied")
         return real(self)
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(safefiles, "read_capped", refuse)
     result = run(str(path))
     assert result.exit_code == 2
     assert "locked.yaml:1:1: io-error: cannot read the file: Permission denied" in result.output

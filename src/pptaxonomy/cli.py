@@ -41,7 +41,33 @@ def run() -> None:
         os._exit(code)
 
 
-@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+class _OneLineErrors(click.Group):
+    """A group whose errors are one ``error: ...`` line on stderr: exit 2 for a bad command
+    line, 130 for Ctrl-C, never a traceback or click's multi-line usage block."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            see = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            click.echo(f"error: {exc.format_message()}{see}", err=True)
+            sys.exit(2)
+        except click.ClickException as exc:
+            click.echo(f"error: {exc.format_message()}", err=True)
+            sys.exit(2)
+        except click.Abort:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+@click.group(
+    cls=_OneLineErrors,
+    epilog=EPILOG,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(package_name="pptaxonomy", message="%(prog)s %(version)s")
 def main() -> None:
     """Reference taxonomy of the UK psychological professions."""
@@ -103,6 +129,10 @@ def codes(profession: str, level: str | None, code_system: str) -> None:
     import pptaxonomy
 
     tax = pptaxonomy.load()
+    if code_system not in tax.code_systems:
+        known = ", ".join(sorted(tax.code_systems))
+        click.echo(f"error: unknown code system {code_system!r}; known: {known}", err=True)
+        sys.exit(2)
     try:
         rows = tax.mappings_for(profession, level, code_system)
     except LookupError as exc:
@@ -368,6 +398,10 @@ def site_cmd(out: str, taxonomy: str | None, artefacts: str) -> None:
 
     try:
         files = build_site(pptaxonomy.load(taxonomy), out, artefacts)
-    except SiteError as exc:
-        raise click.ClickException(str(exc)) from None
+    except (SiteError, pptaxonomy.PPTaxonomyError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except OSError as exc:
+        click.echo(f"error: {out}: cannot write the site ({exc.strerror or exc})", err=True)
+        sys.exit(2)
     click.echo(f"site: {len(files)} files in {out}; open {out}/index.html")

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .export.atomic import atomic_write_bytes
 from .loader import Taxonomy, load
 from .model import Register
 
@@ -488,7 +489,20 @@ def run_cli(old: str, new: str, fmt: str, output: str | None = None) -> int:
         d = diff_taxonomies(a, b, old, new)
     text = FORMATS[fmt](d)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        target = Path(output)
+        if not target.parent.is_dir():
+            print(
+                f"error: {output}: the folder {str(target.parent)!r} does not exist",
+                file=sys.stderr,
+            )
+            return 2
+        try:
+            atomic_write_bytes(target, text.encode("utf-8"))
+        except OSError as exc:
+            print(
+                f"error: {output}: cannot write the file ({exc.strerror or exc})", file=sys.stderr
+            )
+            return 2
     else:
         sys.stdout.write(text)
     for c in d.breaches:

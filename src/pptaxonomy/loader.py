@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from . import model
+from . import model, safefiles
 from ._data import taxonomy_dir
 from .errors import AmbiguousLabel, TaxonomyDataError, UnknownIdentifier, UnknownLabel
 
@@ -92,8 +92,16 @@ def _build(cls: type, data: dict[str, Any], where: str) -> Any:
 
 
 def taxonomy_files(root: Path) -> list[Path]:
-    """Every taxonomy YAML file under ``root``, in a stable order."""
-    return sorted(p for p in root.rglob("*.yaml") if p.is_file())
+    """Every taxonomy YAML file under ``root``, in a stable order.
+
+    Raises ``TaxonomyDataError`` for a file that may not be read (a link out of ``root``, a
+    special file, an oversized file) or a folder that cannot be listed, rather than skip it.
+    """
+    files, refused = safefiles.yaml_files(root)
+    if refused:
+        path, why = refused[0]
+        raise TaxonomyDataError(f"{path}: not read: {why}; run `pptaxonomy validate`")
+    return files
 
 
 def normalise_label(text: str) -> str:
@@ -367,11 +375,33 @@ def read_code_list(path: Path, code_system: str) -> list[model.OccupationCode]:
 def read_containers(root: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
     for path in taxonomy_files(root):
         try:
-            with path.open("rb") as fh:
-                yield path, yaml.load(fh, Loader=_Loader)
+            data = yaml.load(safefiles.read_capped(path), Loader=_FirstKeyLoader)
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             msg = f"{path}: not valid YAML ({exc}); run `pptaxonomy validate`"
             raise TaxonomyDataError(msg) from None
+        except OSError as exc:
+            raise TaxonomyDataError(
+                f"{path}: cannot read the file ({exc.strerror or exc})"
+            ) from None
+        if data is None:
+            raise TaxonomyDataError(f"{path}: the file is empty; run `pptaxonomy validate`")
+        yield path, data
+
+
+class _FirstKeyLoader(_Loader):  # type: ignore[misc, valid-type]
+    """The C loader, keeping the first value of a key given twice, as ``validate`` reports."""
+
+    def construct_mapping(self, node, deep=False):
+        pairs = node.value
+        keys = [k.value for k, _ in pairs]
+        if len(set(keys)) != len(keys):
+            seen: set[Any] = set()
+            node.value = [
+                kv
+                for kv, key in zip(pairs, keys, strict=True)
+                if not (key in seen or seen.add(key))
+            ]
+        return super().construct_mapping(node, deep=deep)
 
 
 _release: Taxonomy | None = None

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from . import yamlsafe
+from . import safefiles, yamlsafe
 from .errors import PPTaxonomyError
 from .schemalite import ClassDef, Schema, Slot, load_schema
 
@@ -410,6 +410,7 @@ class _File:
     path: Path
     root: Path  # the taxonomy directory code_list_file paths are relative to
     doc: yamlsafe.Document | None = None
+    context: bool = False  # read only so references resolve; its problems are not reported
 
 
 def _display(path: Path) -> str:
@@ -429,7 +430,13 @@ def _root_of(path: Path) -> Path:
     return start
 
 
-def _inputs(paths: Sequence[Path] | None) -> list[_File]:
+def _inputs(paths: Sequence[Path] | None) -> tuple[list[_File], list[tuple[str, str]]]:
+    """The files to validate, and the ones refused as ``(shown path, why)``.
+
+    A file named alone inside a taxonomy folder (one holding VERSION) is checked against the
+    rest of that folder: the other files come along with ``context`` set, so references
+    resolve, and only the named file's problems are reported.
+    """
     if not paths:
         from ._data import taxonomy_dir
 
@@ -438,30 +445,57 @@ def _inputs(paths: Sequence[Path] | None) -> list[_File]:
     else:
         given = [(Path(p), str(p)) for p in paths]
     out: list[_File] = []
+    refused: list[tuple[str, str]] = []
     seen: set[Path] = set()
+    context_roots: set[Path] = set()
+
+    def shown_under(base: Path, shown: str | None, f: Path) -> str:
+        rel = f.relative_to(base)
+        return os.path.normpath(os.path.join(shown, rel)) if shown else _display(f)
+
     for path, shown in given:
-        if not path.exists():
+        if not os.path.lexists(path):
             raise UsageError(f"{shown or path}: no such file or directory")
         root = _root_of(path)
-        if path.is_dir():
-            files = sorted(p for p in path.rglob("*.yaml") if p.is_file())
-            if not files:
+        if path.is_dir() and not path.is_symlink():
+            files, bad = safefiles.yaml_files(path)
+            if not files and not bad:
                 raise UsageError(f"{shown or path}: no *.yaml files in this directory")
+            for f, why in bad:
+                refused.append((shown_under(path, shown, f) if _under(f, path) else str(f), why))
             for f in files:
                 real = f.resolve()
                 if real in seen:
                     continue
                 seen.add(real)
-                rel = f.relative_to(path)
-                display = os.path.normpath(os.path.join(shown, rel)) if shown else _display(f)
-                out.append(_File(display, f, root))
+                out.append(_File(shown_under(path, shown, f), f, root))
         else:
+            why = safefiles.refusal(path, root)
+            if why is not None:
+                refused.append((shown or _display(path), why))
+                continue
             real = path.resolve()
             if real in seen:
                 continue
             seen.add(real)
             out.append(_File(shown or _display(path), path, root))
-    return out
+            if (root / "VERSION").is_file():
+                context_roots.add(root)
+    for root in sorted(context_roots):
+        for f in safefiles.yaml_files(root)[0]:
+            real = f.resolve()
+            if real not in seen:
+                seen.add(real)
+                out.append(_File(_display(f), f, root, context=True))
+    return out, refused
+
+
+def _under(path: Path, base: Path) -> bool:
+    try:
+        path.relative_to(base)
+    except ValueError:
+        return False
+    return True
 
 
 # -- the validator --------------------------------------------------------------------------
@@ -603,7 +637,7 @@ class _Validator:
 
     def read(self, f: _File) -> None:
         try:
-            data = f.path.read_bytes()
+            data = safefiles.read_capped(f.path)
         except OSError as exc:
             self.unreadable_files += 1
             self.add("io-error", f.display, (1, 1), f"cannot read the file: {exc.strerror or exc}")
@@ -1651,9 +1685,12 @@ def validate_paths(paths: Sequence[Path | str] | None = None) -> Report:
     when a path does not exist or a directory holds no YAML files; every other problem,
     unreadable files included, is in the report.
     """
-    files = _inputs([Path(p) for p in paths] if paths else None)
+    files, refused = _inputs([Path(p) for p in paths] if paths else None)
     v = _Validator(load_schema())
     v.files = files
+    for shown, why in refused:
+        v.unreadable_files += 1
+        v.add("io-error", shown, (1, 1), f"not read: it {why}")
     # Whole taxonomy directories (holding VERSION) are checked against the released ids.
     given = [Path(p) for p in paths] if paths else None
     if given is None:
@@ -1666,6 +1703,10 @@ def validate_paths(paths: Sequence[Path | str] | None = None) -> Report:
     for f in files:
         v.read(f)
     v.integrity()
+    context = {f.display for f in files if f.context}
+    if context:
+        v.problems = [p for p in v.problems if p.file not in context]
+        files = [f for f in files if not f.context]
     v.problems.sort(key=lambda p: (p.file, p.line, p.col, p.rule))
     version = None
     for f in files:

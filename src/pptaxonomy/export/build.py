@@ -106,10 +106,10 @@ def run_cli(out: str) -> int:
             f"{kept[0].upper()}{kept[1:]}.",
             file=sys.stderr,
         )
-        return 1
+        return 2
     except (PPTaxonomyError, OSError) as exc:
         print(f"error: build failed ({exc}); {kept}.", file=sys.stderr)
-        return 1
+        return 2
     print(
         f"pptaxonomy build: {len(result.files)} artefacts under {result.out}/ "
         f"({len(result.changed)} changed) in {result.seconds:.1f} s"

@@ -66,10 +66,14 @@ def build_site(tax, out: Path | str, artefact_root: Path | str = ".") -> list[st
     tmp = out.with_name(out.name + ".tmp-site")
     if tmp.exists():
         shutil.rmtree(tmp)
-    for rel, content in files.items():
-        target = tmp / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
+    try:
+        for rel, content in files.items():
+            target = tmp / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+    except BaseException:  # a full disk or Ctrl-C: leave no half-written copy behind
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     if out.exists():
         shutil.rmtree(out)
     tmp.rename(out)
