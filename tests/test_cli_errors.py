@@ -87,3 +87,14 @@ def test_ctrl_c_exits_130_with_one_line(monkeypatch: pytest.MonkeyPatch):
     result = CliRunner().invoke(main, ["codes", "counsellor"])
     assert result.exit_code == 130
     assert result.stderr.strip() == "interrupted"
+
+
+def test_match_json_is_one_record_a_line_whatever_the_title():
+    import json
+
+    title = "Clinical\u2028Psychologist\u2029 x\x7f y\x85"
+    result = CliRunner().invoke(main, ["match", "--json", title, "PWP"])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    assert json.loads(lines[0])["title"] == title

@@ -1231,7 +1231,9 @@ def cli_match(titles: Iterable[str], as_json: bool = False, local_titles: str | 
     results = [m.match(t) for t in titles]
     if as_json:
         for r in results:
-            print(json.dumps(r.to_dict(), ensure_ascii=False))
+            # One record a line: U+2028/U+2029 and DEL would split it for str.splitlines().
+            line = json.dumps(r.to_dict(), ensure_ascii=False)
+            print(line.translate(_JSON_LINE_BREAKS))
         return 0
     width = min(max((len(r.title) for r in results), default=5), 50)
     print(f"{'title':{width}}  {'status':17} {'profession':38} {'level':15} score  method")
@@ -1253,3 +1255,6 @@ def cli_match(titles: Iterable[str], as_json: bool = False, local_titles: str | 
         print(f"{'':{width}}  \u2514 {detail}")
     sys.stdout.flush()
     return 0
+
+
+_JSON_LINE_BREAKS = {0x2028: "\\u2028", 0x2029: "\\u2029", 0x7F: "\\u007f", 0x85: "\\u0085"}
