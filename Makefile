@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PP := $(BIN)/pptaxonomy
 
-.PHONY: all install validate lint test build audit-sample bench clean help
+.PHONY: all install validate lint test build audit-sample bench clean help check
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -87,6 +87,17 @@ bench: $(STAMP) ## Print the speed figures quoted in the README (the audit bench
 clean: ## Remove the virtual environment, caches and build output
 	rm -rf $(VENV) dist build out .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# The contributor's one command: validate, regenerate every committed artefact and the site,
+# then say what the change does. Commit what it regenerates with the change.
+.PHONY: check
+check: $(STAMP) ## Contributors: validate, rebuild artefacts and site, print the semantic diff
+	$(PP) validate
+	$(PP) build --out .
+	$(PP) site --out site
+	@base=$$(git describe --tags --abbrev=0 2>/dev/null || git rev-parse --verify -q origin/main || git rev-list --max-parents=0 HEAD | tail -n 1); \
+	echo "changes against $$base:"; $(PP) diff "$$base" taxonomy --format md
+	@echo "make check: done. Commit your taxonomy/ edits together with the regenerated mappings/, artefacts/ and docs/ files."
 
 # Notes for the next release: the taxonomy's changes since the last release tag (or the first
 # commit when there is none). Writes to stdout, or to NOTES=file. Fails on a policy breach.

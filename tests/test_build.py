@@ -65,7 +65,10 @@ def test_committed_artefacts_are_fresh():
     problems = [f"{rel}: not committed" for rel in missing]
     problems += [f"{rel}: differs from a fresh build" for rel in stale]
     problems += [f"{rel}: no longer produced by the build; delete it" for rel in orphans]
-    assert not problems, "run `make build` and commit:\n  " + "\n  ".join(problems)
+    assert not problems, (
+        "run `make check` (it validates and regenerates these) and commit:\n  "
+        + "\n  ".join(problems)
+    )
 
 
 # -- determinism ----------------------------------------------------------------------------
