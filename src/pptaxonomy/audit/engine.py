@@ -1,0 +1,298 @@
+"""The audit itself: DuckDB's two passes over the file, with Python matching in between.
+
+See the package docstring for the passes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .common import TOP_N, AuditError, AuditResult, _first_line, _lit, _problem, _q
+from .reading import (
+    _SAMPLE_BYTES,
+    _find_column,
+    _is_xlsx,
+    _prepare_csv,
+    _prepare_xlsx,
+    _read_csv_sql,
+    _Source,
+    _transcode,
+)
+from .results import _Results
+from .statuses import PP_COLUMNS
+from .summary import _summary
+
+if TYPE_CHECKING:
+    from ..loader import Taxonomy
+
+#: Files at least this big have the titles of their first ``EARLY_ROWS`` rows matched while
+#: DuckDB's first pass reads the whole file (smaller files are read too quickly to gain).
+EARLY_MIN_BYTES = 8 << 20
+EARLY_ROWS = 100_000
+
+
+def audit(
+    path: str | os.PathLike,
+    title_column: str,
+    code_column: str | None = None,
+    key_column: str | None = None,
+    output: str | os.PathLike | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    taxonomy: Taxonomy | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    top: int = TOP_N,
+    keep_order: bool = False,
+) -> AuditResult:
+    """Audit the extract at ``path``; write row-level results to ``output`` if given.
+
+    Raises ``AuditError`` for an input or an argument it cannot use. ``progress`` (if given)
+    is called as ``progress(stage, done, total)``. The row output is written in parallel, so
+    its rows may come in another order than the input's; ``keep_order=True`` keeps the
+    input's order (it costs about half as much time again on a 1.5-million-row file).
+    """
+    started = time.perf_counter()
+    path = Path(path)
+    if not path.exists():
+        raise AuditError(f"{path}: no such file")
+    if not path.is_file():
+        raise AuditError(f"{path}: not a file")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(_SAMPLE_BYTES)
+    except OSError as exc:
+        raise AuditError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    if not head:
+        raise AuditError(f"{path.name}: the file is empty")
+    out_path = Path(output) if output is not None else None
+    if out_path is not None:
+        if out_path.exists() and out_path.resolve() == path.resolve():
+            raise AuditError("the output file must not be the input file")
+        if not out_path.parent.exists():
+            raise AuditError(f"{out_path.parent}: the output folder does not exist")
+        if out_path.is_dir():
+            raise AuditError(f"{out_path}: is a folder; give a file name for --output")
+
+    note = progress or (lambda stage, done, total: None)
+
+    with tempfile.TemporaryDirectory(prefix="pptaxonomy-audit-") as tmpdir:
+        tmp = Path(tmpdir)
+        if _is_xlsx(path, head):
+            src = _prepare_xlsx(path, sheet, tmp)
+        else:
+            src = _prepare_csv(path, head, encoding, tmp)
+        title_col = _find_column(title_column, src.columns, "title", path.name)
+        code_col = _find_column(code_column, src.columns, "code", path.name)
+        key_col = _find_column(key_column, src.columns, "key", path.name)
+
+        import duckdb
+
+        con = duckdb.connect()
+        try:
+            # Pass 1 and the small tables need no order (every list is ordered later);
+            # only a --keep-order COPY does (set below, once pass 1 is done).
+            con.execute("SET preserve_insertion_order = false")
+            con.execute(f"SET temp_directory = {_lit(str(tmp))}")
+            con.execute("SET enable_progress_bar = false")
+            if keep_order:
+                # Keep the small result table as the join's build side whatever the
+                # estimates say: the rows then stream out in the input's order.
+                con.execute("SET disabled_optimizers = 'build_side_probe_side'")
+            note("reading", 0, 0)
+            # DuckDB releases the GIL while it reads, so Python works meanwhile: it loads the
+            # taxonomy while DuckDB takes the titles of the file's first rows, then matches
+            # and registers those while DuckDB's first pass reads the whole file.
+            early = None
+            if path.stat().st_size >= EARLY_MIN_BYTES:
+                early = _Background(_early_titles, con, src, title_col)
+            try:
+                if taxonomy is None:
+                    from ..loader import load
+
+                    taxonomy = load()
+                from ..matcher import matcher_for
+
+                matcher = matcher_for(taxonomy)
+                with contextlib.suppress(ImportError):
+                    import rapidfuzz.process  # noqa: F401  (the matcher's typo step needs it)
+            finally:
+                early_titles = early.result() if early is not None else []
+            first = _Background(_pass_one, con, src, title_col, code_col, key_col, path.name)
+            try:
+                res = _Results(taxonomy)
+                if early_titles:
+                    for t in early_titles:
+                        res.add(t, matcher.match(t))
+                    early_cur = con.cursor()
+                    try:
+                        res.register_titles(early_cur)
+                    finally:
+                        early_cur.close()
+            finally:
+                rejects = first.result()
+            if any(r[1] == "INVALID ENCODING" for r in rejects) and src.encoding == "utf-8":
+                # Not UTF-8 after all (the first 64 KB were): read it as cp1252.
+                readable = tmp / "input-utf8.csv"
+                _transcode(path, readable, "cp1252")
+                src.path, src.encoding = readable, "cp1252"
+                rejects = _pass_one(con, src, title_col, code_col, key_col, path.name)
+                res = _Results(taxonomy)  # the early titles were read as UTF-8
+            src.problems.extend(_reject_problems(rejects, len(src.columns)))
+            if keep_order:
+                con.execute("SET preserve_insertion_order = true")
+
+            todo = res.titles_to_match(con)
+            note("matching", 0, len(todo))
+            for i, t in enumerate(todo, 1):
+                res.add(t, matcher.match(t))
+                if i % 2000 == 0:
+                    note("matching", i, len(todo))
+            note("matching", len(todo), len(todo))
+            res.register_titles(con)
+            res.register_statuses(con)
+            writer = None
+            if out_path is not None:
+                # The COPY runs on its own cursor (the result tables are regular tables of
+                # this in-memory database, so it sees them) while the summary is built here.
+                note("writing", 0, 0)
+                cur = con.cursor()
+                writer = _Background(_copy_out, cur, src, title_col, code_col, out_path, keep_order)
+            try:
+                summary = _summary(
+                    con, path, src, title_col, code_col, key_col, res, taxonomy, top, out_path
+                )
+            finally:
+                if writer is not None:
+                    try:
+                        writer.result()
+                    finally:
+                        cur.close()
+        except duckdb.Error as exc:
+            raise AuditError(f"{path.name}: cannot read the file: {_first_line(exc)}") from None
+        finally:
+            con.close()
+    summary["elapsed_seconds"] = round(time.perf_counter() - started, 2)
+    return AuditResult(summary, out_path, dict(summary["statuses"]))
+
+
+class _Background:
+    """Run ``fn(*args)`` in a thread; ``result()`` waits and returns it (or raises)."""
+
+    def __init__(self, fn, *args):
+        import threading
+
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self._value = fn(*args)
+            except BaseException as exc:  # handed to the caller by result()
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def _pass_one(con, src: _Source, title_col, code_col, key_col, name):
+    """Table ``p1``: the distinct (title, code) pairs with their row count and two example
+    keys (an empty field is the empty title / code); returns the rows DuckDB rejected."""
+    con.execute("DROP TABLE IF EXISTS p1_rejects; DROP TABLE IF EXISTS p1_scans")
+    t = f"coalesce({_q(title_col)}, '')"
+    c = f"coalesce({_q(code_col)}, '')" if code_col else "''"
+    k = _q(key_col) if key_col else "NULL::VARCHAR"
+    keys = f"min({k}) AS k1, max({k}) AS k2"
+    group = f"{t}, {c}" if code_col else t
+    con.execute(
+        f"CREATE OR REPLACE TABLE p1 AS SELECT {t} AS t, {c} AS raw, count(*) AS n, "
+        f"{keys} FROM {_read_csv_sql(src, 'p1')} GROUP BY {group}"
+    )
+    return con.execute(
+        "SELECT line, error_type, min(error_message) FROM p1_rejects "
+        "GROUP BY line, error_type ORDER BY line"
+    ).fetchall()
+
+
+def _early_titles(con, src: _Source, title_col: str) -> list[str]:
+    """The distinct titles of the file's first ``EARLY_ROWS`` rows, read on a cursor of its
+    own while the taxonomy loads; ``[]`` if they cannot be read (pass 1 then reports why)."""
+    import duckdb
+
+    cur = con.cursor()
+    try:
+        return [
+            row[0]
+            for row in cur.execute(
+                f"SELECT DISTINCT coalesce(t, '') FROM (SELECT {_q(title_col)} AS t "
+                f"FROM {_read_csv_sql(src, None)} LIMIT {EARLY_ROWS})"
+            ).fetchall()
+        ]
+    except duckdb.Error:
+        return []
+    finally:
+        cur.close()
+
+
+_FOUND = re.compile(r"Found:\s*(\d+)")
+
+
+def _reject_problems(rejects, width: int) -> list[dict[str, Any]]:
+    out = []
+    for line, kind, message in rejects:
+        if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
+            m = _FOUND.search(message or "")
+            found = f"{m.group(1)} fields" if m else "a different number of fields"
+            text = f"row has {found}; the header has {width}; row skipped"
+            out.append(_problem(int(line), "ragged-row", text))
+        elif kind == "INVALID ENCODING":
+            out.append(
+                _problem(int(line), "invalid-encoding", "row is not valid text; row skipped")
+            )
+        else:
+            text = f"row cannot be read ({kind.lower()}); row skipped"
+            out.append(_problem(int(line), "unreadable-row", text))
+    return out
+
+
+def _copy_out(con, src: _Source, title_col, code_col, out_path: Path, keep_order: bool) -> None:
+    """COPY the input rows, joined to their results (the tables of ``_Results``), to ``out_path``.
+
+    DuckDB writes a temporary file in the output's folder, which then replaces ``out_path``.
+    """
+    con.execute("DROP TABLE IF EXISTS p2_rejects; DROP TABLE IF EXISTS p2_scans")
+    existing = [c for c in src.columns if c.casefold() in PP_COLUMNS]
+    star = "r.*" if not existing else f"r.* EXCLUDE ({', '.join(_q(c) for c in existing)})"
+    pp = ", ".join(f"m.{c}" for c in PP_COLUMNS if c != "pp_status")
+    # An empty field (NULL) is the empty title / code, as in the first pass.
+    code = f"coalesce(r.{_q(code_col)}, '')" if code_col else "''"
+    joins = (
+        f"LEFT JOIN pp_t m ON coalesce(r.{_q(title_col)}, '') = m.t "
+        f"LEFT JOIN pp_s s ON m.cls = s.cls AND {code} = s.raw"
+    )
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
+    os.close(fd)
+    try:
+        con.execute(
+            f"COPY (SELECT {star}, {pp}, s.pp_status "
+            f"FROM {_read_csv_sql(src, 'p2')} r {joins}) "
+            f"TO {_lit(tmp_name)} (FORMAT csv, HEADER true, DELIMITER ',', "
+            f"PRESERVE_ORDER {'true' if keep_order else 'false'})"
+        )
+        os.replace(tmp_name, out_path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
