@@ -38,11 +38,12 @@ from .common import MAX_PROBLEMS, TOP_N, AuditError, AuditResult
 from .engine import EARLY_MIN_BYTES, EARLY_ROWS, audit
 from .report import atomic_write_text, format_summary, write_report
 from .results import _Results  # noqa: F401  (tests reach it as pptaxonomy.audit._Results)
-from .statuses import PP_COLUMNS, STATUSES, clean_code, code_state, row_status
+from .statuses import FAIL_ON, PP_COLUMNS, STATUSES, clean_code, code_state, row_status
 
 __all__ = [
     "EARLY_MIN_BYTES",
     "EARLY_ROWS",
+    "FAIL_ON",
     "MAX_PROBLEMS",
     "PP_COLUMNS",
     "STATUSES",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
 from .common import AuditError
 from .engine import audit
+from .paths import check_outputs
 from .report import format_summary, write_report
 
 
@@ -40,6 +42,24 @@ def _progress_printer():
     return show
 
 
+def _interrupt_on_sigterm() -> None:
+    """Let SIGTERM (and SIGHUP) unwind like Ctrl-C, so the temporary files are removed."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            with contextlib.suppress(ValueError, OSError):
+                signal.signal(sig, handler)
+
+
 def cli_audit(
     file: str,
     title_column: str,
@@ -52,19 +72,29 @@ def cli_audit(
     fail_on: tuple[str, ...],
     as_json: bool = False,
     keep_order: bool = False,
+    temp_dir: str | None = None,
 ) -> int:
-    """Run an audit for the CLI; returns the exit code (0 ran, 1 --fail-on hit, 2 unusable)."""
+    """Run an audit for the CLI; returns the exit code (0 ran, 1 --fail-on hit, 2 unusable,
+    130 interrupted). Every error is one line on stderr."""
     import sys
 
-    for report in reports:
-        if Path(report).suffix.lower() not in (".json", ".html", ".htm"):
-            print(
-                f"error: --report {report}: the file name must end in .json or .html",
-                file=sys.stderr,
-            )
-            return 2
-    progress = _progress_printer()
+    progress = None
+
+    def fail(message: str, code: int = 2) -> int:
+        if progress:
+            progress.close()
+        print(f"error: {message}", file=sys.stderr)
+        return code
+
     try:
+        _interrupt_on_sigterm()
+        for report in reports:
+            if Path(report).suffix.lower() not in (".json", ".html", ".htm"):
+                return fail(f"--report {report}: the file name must end in .json or .html")
+        outputs = [("--output", output)] if output else []
+        outputs += [("--report", r) for r in reports]
+        check_outputs(Path(file), outputs)
+        progress = _progress_printer()
         result = audit(
             file,
             title_column=title_column,
@@ -75,18 +105,18 @@ def cli_audit(
             sheet=sheet,
             progress=progress,
             keep_order=keep_order,
+            temp_dir=temp_dir,
         )
         written = [write_report(result.summary, r) for r in reports]
+    except KeyboardInterrupt:
+        return fail("interrupted; no output was written or replaced", 130)
     except AuditError as exc:
-        if progress:
-            progress.close()
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return fail(str(exc))
     except OSError as exc:
-        if progress:
-            progress.close()
-        print(f"error: {exc.filename or file}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+        where = exc.filename or "a file"
+        return fail(f"{where}: {exc.strerror or exc}")
+    except Exception as exc:  # a last resort: never a traceback on the terminal
+        return fail(f"{Path(file).name}: the audit failed ({_one_line(exc)})")
     if progress:
         progress.close()
     if as_json:
@@ -97,9 +127,19 @@ def cli_audit(
             print(f"\nrow-level output: {result.output}")
         for w in written:
             print(f"report: {w}")
+    rows = result.summary["rows"]
+    if rows["skipped"] and not rows["audited"]:
+        return fail(
+            f"{Path(file).name}: every row was skipped ({rows['skipped']:,}); nothing audited"
+        )
     hits = {s: result.status_counts.get(s, 0) for s in fail_on}
     if any(hits.values()):
         found = ", ".join(f"{s} {n:,}" for s, n in hits.items() if n)
         print(f"--fail-on: rows found with {found}", file=sys.stderr)
         return 1
     return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__

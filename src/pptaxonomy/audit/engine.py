@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .common import TOP_N, AuditError, AuditResult, _first_line, _lit, _problem, _q
+from .paths import check_outputs, private_folder, sweep_output_leftovers
 from .reading import (
     _SAMPLE_BYTES,
     _find_column,
@@ -22,6 +23,7 @@ from .reading import (
     _prepare_csv,
     _prepare_xlsx,
     _read_csv_sql,
+    _sniff_format,
     _Source,
     _transcode,
 )
@@ -50,6 +52,7 @@ def audit(
     progress: Callable[[str, int, int], None] | None = None,
     top: int = TOP_N,
     keep_order: bool = False,
+    temp_dir: str | os.PathLike | None = None,
 ) -> AuditResult:
     """Audit the extract at ``path``; write row-level results to ``output`` if given.
 
@@ -57,6 +60,8 @@ def audit(
     is called as ``progress(stage, done, total)``. The row output is written in parallel, so
     its rows may come in another order than the input's; ``keep_order=True`` keeps the
     input's order (it costs about half as much time again on a 1.5-million-row file).
+    Copies of the input, when one is needed (non-UTF-8 text, XLSX), go in a private folder
+    under ``temp_dir`` (default: the system's temporary folder), removed on return.
     """
     started = time.perf_counter()
     path = Path(path)
@@ -71,30 +76,29 @@ def audit(
         raise AuditError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
     if not head:
         raise AuditError(f"{path.name}: the file is empty")
+    _sniff_format(path, head)
     out_path = Path(output) if output is not None else None
     if out_path is not None:
-        if out_path.exists() and out_path.resolve() == path.resolve():
-            raise AuditError("the output file must not be the input file")
-        if not out_path.parent.exists():
-            raise AuditError(f"{out_path.parent}: the output folder does not exist")
-        if out_path.is_dir():
-            raise AuditError(f"{out_path}: is a folder; give a file name for --output")
+        check_outputs(path, [("--output", out_path)])
+        sweep_output_leftovers(out_path)
 
     note = progress or (lambda stage, done, total: None)
 
-    with tempfile.TemporaryDirectory(prefix="pptaxonomy-audit-") as tmpdir:
+    with private_folder(temp_dir) as tmpdir:
         tmp = Path(tmpdir)
         if _is_xlsx(path, head):
             src = _prepare_xlsx(path, sheet, tmp)
         else:
             src = _prepare_csv(path, head, encoding, tmp)
-        title_col = _find_column(title_column, src.columns, "title", path.name)
-        code_col = _find_column(code_column, src.columns, "code", path.name)
-        key_col = _find_column(key_column, src.columns, "key", path.name)
+        title_col = _find_column(title_column, src, "title", path.name)
+        code_col = _find_column(code_column, src, "code", path.name)
+        key_col = _find_column(key_column, src, "key", path.name)
 
         import duckdb
 
         con = duckdb.connect()
+        running: list[_Background] = []
+        tmp_name: str | None = None  # the row output, until it replaces ``out_path``
         try:
             # Pass 1 and the small tables need no order (every list is ordered later);
             # only a --keep-order COPY does (set below, once pass 1 is done).
@@ -112,6 +116,7 @@ def audit(
             early = None
             if path.stat().st_size >= EARLY_MIN_BYTES:
                 early = _Background(_early_titles, con, src, title_col)
+                running.append(early)
             try:
                 if taxonomy is None:
                     from ..loader import load
@@ -125,6 +130,7 @@ def audit(
             finally:
                 early_titles = early.result() if early is not None else []
             first = _Background(_pass_one, con, src, title_col, code_col, key_col, path.name)
+            running.append(first)
             try:
                 res = _Results(taxonomy)
                 if early_titles:
@@ -137,7 +143,8 @@ def audit(
                         early_cur.close()
             finally:
                 rejects = first.result()
-            if any(r[1] == "INVALID ENCODING" for r in rejects) and src.encoding == "utf-8":
+            invalid = any(r[1] == "INVALID ENCODING" for r in rejects)
+            if invalid and src.encoding == "utf-8" and not encoding:
                 # Not UTF-8 after all (the first 64 KB were): read it as cp1252.
                 readable = tmp / "input-utf8.csv"
                 _transcode(path, readable, "cp1252")
@@ -163,7 +170,14 @@ def audit(
                 # this in-memory database, so it sees them) while the summary is built here.
                 note("writing", 0, 0)
                 cur = con.cursor()
-                writer = _Background(_copy_out, cur, src, title_col, code_col, out_path, keep_order)
+                fd, tmp_name = tempfile.mkstemp(
+                    prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent
+                )
+                os.close(fd)
+                writer = _Background(
+                    _copy_out, cur, src, title_col, code_col, tmp_name, out_path, keep_order
+                )
+                running.append(writer)
             try:
                 summary = _summary(
                     con, path, src, title_col, code_col, key_col, res, taxonomy, top, out_path
@@ -174,12 +188,28 @@ def audit(
                         writer.result()
                     finally:
                         cur.close()
+            if tmp_name is not None:
+                # Only now, with the summary made, does the new output replace the old.
+                os.replace(tmp_name, out_path)
+                tmp_name = None
         except duckdb.Error as exc:
             raise AuditError(f"{path.name}: cannot read the file: {_first_line(exc)}") from None
+        except BaseException:
+            # Ctrl-C or a signal: stop DuckDB and wait for the threads using this connection,
+            # so that it closes cleanly and the temporary files can be removed.
+            for job in running:
+                job.cancel()
+            raise
         finally:
-            con.close()
+            with contextlib.suppress(duckdb.Error):
+                con.close()
+            if tmp_name is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp_name)
     summary["elapsed_seconds"] = round(time.perf_counter() - started, 2)
-    return AuditResult(summary, out_path, dict(summary["statuses"]))
+    counts = dict(summary["statuses"])
+    counts["skipped"] = summary["rows"]["skipped"]
+    return AuditResult(summary, out_path, counts)
 
 
 class _Background:
@@ -189,6 +219,7 @@ class _Background:
         import threading
 
         self._value: Any = None
+        self._args = args
         self._error: BaseException | None = None
 
         def run() -> None:
@@ -199,6 +230,14 @@ class _Background:
 
         self._thread = threading.Thread(target=run, daemon=True)
         self._thread.start()
+
+    def cancel(self) -> None:
+        """Interrupt the DuckDB call running on the connection or cursor given first, and
+        wait for the thread to end."""
+        con = self._args[0] if self._args else None
+        with contextlib.suppress(Exception):
+            con.interrupt()
+        self._thread.join(timeout=30)
 
     def result(self) -> Any:
         self._thread.join()
@@ -221,8 +260,9 @@ def _pass_one(con, src: _Source, title_col, code_col, key_col, name):
         f"{keys} FROM {_read_csv_sql(src, 'p1')} GROUP BY {group}"
     )
     return con.execute(
-        "SELECT line, error_type, min(error_message) FROM p1_rejects "
-        "GROUP BY line, error_type ORDER BY line"
+        "SELECT line, error_type, min(error_message), max(length(l) - length(replace(l, "
+        "chr(10), '')) + 1) FROM (SELECT *, rtrim(csv_line, chr(10) || chr(13)) AS l "
+        "FROM p1_rejects) GROUP BY line, error_type ORDER BY line"
     ).fetchall()
 
 
@@ -250,28 +290,41 @@ _FOUND = re.compile(r"Found:\s*(\d+)")
 
 
 def _reject_problems(rejects, width: int) -> list[dict[str, Any]]:
+    """One problem per rejected record; a record that an unterminated quote stretched over
+    several lines says which lines were lost with it (``lines``: how many)."""
     out = []
-    for line, kind, message in rejects:
+    for line, kind, message, span in rejects:
+        line, span = int(line), int(span or 1)
         if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
             m = _FOUND.search(message or "")
             found = f"{m.group(1)} fields" if m else "a different number of fields"
             text = f"row has {found}; the header has {width}; row skipped"
-            out.append(_problem(int(line), "ragged-row", text))
+            out.append(_problem(line, "ragged-row", text))
         elif kind == "INVALID ENCODING":
-            out.append(
-                _problem(int(line), "invalid-encoding", "row is not valid text; row skipped")
+            out.append(_problem(line, "invalid-encoding", "row is not valid text; row skipped"))
+        elif kind == "UNQUOTED VALUE" and span > 1:
+            last = line + span - 1
+            text = (
+                f"an unterminated quote runs from line {line} to line {last}; "
+                f"lines {line}-{last} ({span} lines) skipped"
             )
+            problem = _problem(line, "unterminated-quote", text)
+            problem["lines"] = span
+            out.append(problem)
         else:
             text = f"row cannot be read ({kind.lower()}); row skipped"
-            out.append(_problem(int(line), "unreadable-row", text))
+            out.append(_problem(line, "unreadable-row", text))
     return out
 
 
-def _copy_out(con, src: _Source, title_col, code_col, out_path: Path, keep_order: bool) -> None:
-    """COPY the input rows, joined to their results (the tables of ``_Results``), to ``out_path``.
+def _copy_out(
+    con, src: _Source, title_col, code_col, tmp_name: str, out_path: Path, keep_order: bool
+) -> None:
+    """COPY the input rows, joined to their results (the tables of ``_Results``), into the
+    hidden temporary file ``tmp_name`` beside ``out_path`` (DuckDB makes no ``tmp_`` file of
+    its own); the caller replaces ``out_path`` with it, or removes it."""
+    import duckdb
 
-    DuckDB writes a temporary file in the output's folder, which then replaces ``out_path``.
-    """
     con.execute("DROP TABLE IF EXISTS p2_rejects; DROP TABLE IF EXISTS p2_scans")
     existing = [c for c in src.columns if c.casefold() in PP_COLUMNS]
     star = "r.*" if not existing else f"r.* EXCLUDE ({', '.join(_q(c) for c in existing)})"
@@ -282,17 +335,38 @@ def _copy_out(con, src: _Source, title_col, code_col, out_path: Path, keep_order
         f"LEFT JOIN pp_t m ON coalesce(r.{_q(title_col)}, '') = m.t "
         f"LEFT JOIN pp_s s ON m.cls = s.cls AND {code} = s.raw"
     )
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
-    os.close(fd)
     try:
         con.execute(
             f"COPY (SELECT {star}, {pp}, s.pp_status "
             f"FROM {_read_csv_sql(src, 'p2')} r {joins}) "
             f"TO {_lit(tmp_name)} (FORMAT csv, HEADER true, DELIMITER ',', "
-            f"PRESERVE_ORDER {'true' if keep_order else 'false'})"
+            f"PRESERVE_ORDER {'true' if keep_order else 'false'}, USE_TMP_FILE false)"
         )
-        os.replace(tmp_name, out_path)
+        if src.header and src.header != src.columns:
+            _restore_header(tmp_name, src, existing)
+    except duckdb.Error as exc:
+        text = _first_line(exc).split(' {"', 1)[0]
+        raise AuditError(f"{out_path}: cannot write the row output: {text}") from None
+
+
+def _restore_header(tmp_name: str, src: _Source, existing: list[str]) -> None:
+    """Give the output the input's own header names (blank or repeated ones were renamed
+    for DuckDB): rewrite the header line, streaming the rest of the file."""
+    import csv
+    import io
+    import shutil
+
+    names = [h for h, c in zip(src.header, src.columns, strict=True) if c not in existing]
+    line = io.StringIO()
+    csv.writer(line, lineterminator="\n").writerow([*names, *PP_COLUMNS])
+    fixed = tmp_name + ".h"
+    try:
+        with open(tmp_name, "rb") as fi, open(fixed, "wb") as fo:
+            fi.readline()
+            fo.write(line.getvalue().encode("utf-8"))
+            shutil.copyfileobj(fi, fo, 1 << 22)
+        os.replace(fixed, tmp_name)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
+            os.unlink(fixed)
         raise

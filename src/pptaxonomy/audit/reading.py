@@ -24,6 +24,11 @@ class _Source:
     fmt: str
     problems: list[dict[str, Any]] = field(default_factory=list)
     sheet: str | None = None
+    #: The header as the file gives it (``columns`` are DuckDB-safe unique names for it).
+    header: list[str] = field(default_factory=list)
+    sheet_names: list[str] = field(default_factory=list)
+    #: Messages about the file that skip no row (duplicate column names, ...).
+    warnings: list[str] = field(default_factory=list)
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -64,7 +69,7 @@ def _is_xlsx(path: Path, head: bytes) -> bool:
     return path.suffix.lower() in (".xlsx", ".xlsm") or head.startswith(b"PK\x03\x04")
 
 
-def _transcode(src: Path, dst: Path, encoding: str) -> None:
+def _transcode_raw(src: Path, dst: Path, encoding: str) -> None:
     with (
         open(src, encoding=encoding, errors="replace", newline="") as fi,
         open(dst, "w", encoding="utf-8", newline="") as fo,
@@ -76,6 +81,8 @@ def _transcode(src: Path, dst: Path, encoding: str) -> None:
 def _detect_encoding(head: bytes) -> str:
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     sample = head
@@ -89,18 +96,55 @@ def _detect_encoding(head: bytes) -> str:
         return "cp1252"
 
 
+def _check_encoding(encoding: str, head: bytes) -> str:
+    """The codec's canonical name, if it is a text encoding that can decode this file."""
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        raise AuditError(f"unknown encoding {encoding!r}") from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise AuditError(f"--encoding {encoding}: not a text encoding")
+    try:
+        codecs.getincrementaldecoder(info.name)(errors="replace").decode(head)
+    except (UnicodeError, LookupError, TypeError, ValueError) as exc:
+        raise AuditError(f"--encoding {encoding}: cannot decode this file ({exc})") from None
+    return info.name
+
+
+def _sniff_format(path: Path, head: bytes) -> None:
+    """Refuse, with a useful message, the formats the audit does not read."""
+    name = path.name
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise AuditError(
+            f"{name}: an old Excel .xls (OLE2) file, which the audit does not read; "
+            "save it as .xlsx or CSV"
+        )
+    if head.startswith(b"\x1f\x8b"):
+        raise AuditError(f"{name}: a gzip-compressed file; decompress it first")
+    if head.startswith(b"PAR1"):
+        raise AuditError(f"{name}: a Parquet file, which the audit does not read; export CSV")
+
+
+def _transcode(src: Path, dst: Path, encoding: str) -> None:
+    try:
+        _transcode_raw(src, dst, encoding)
+    except (UnicodeError, LookupError, TypeError, ValueError) as exc:
+        raise AuditError(f"{src.name}: cannot decode the file as {encoding} ({exc})") from None
+    except OSError as exc:
+        where = exc.filename or dst
+        raise AuditError(f"{where}: cannot write a UTF-8 copy ({exc.strerror or exc})") from None
+
+
 def _prepare_csv(path: Path, head: bytes, encoding: str | None, tmp: Path) -> _Source:
     if encoding:
-        try:
-            encoding = codecs.lookup(encoding).name
-        except LookupError:
-            raise AuditError(f"unknown encoding {encoding!r}") from None
+        encoding = _check_encoding(encoding, head)
     enc = encoding or _detect_encoding(head)
     if enc in ("utf-8", "utf-8-sig"):
         readable = path
     else:
         readable = tmp / "input-utf8.csv"
-        _transcode(path, readable, "utf-16" if enc.startswith("utf-16") and not encoding else enc)
+        auto16 = enc.startswith("utf-16") and not encoding
+        _transcode(path, readable, "utf-16" if auto16 else enc)
     with open(readable, encoding="utf-8-sig", errors="replace", newline="") as fh:
         text = fh.read(_SAMPLE_BYTES)
     if not text.strip():
@@ -110,7 +154,27 @@ def _prepare_csv(path: Path, head: bytes, encoding: str | None, tmp: Path) -> _S
         header = next(csv.reader(io.StringIO(text), delimiter=delimiter))
     except (StopIteration, csv.Error) as exc:
         raise AuditError(f"{path.name}: cannot read a header row ({exc})") from None
-    return _Source(readable, _unique(header), delimiter, enc, "csv")
+    src = _Source(readable, _unique(header), delimiter, enc, "csv")
+    _note_header(src, header)
+    return src
+
+
+def _note_header(src: _Source, header: list[str]) -> None:
+    """Keep the file's own header names and warn about names given twice."""
+    src.header = [h.strip() for h in header]
+    seen: dict[str, str] = {}
+    for name in src.header:
+        if not name:
+            continue
+        first = seen.setdefault(name.casefold(), name)
+        if first is not name:
+            same = "twice" if first == name else f"twice (as {first!r} and {name!r})"
+            src.warnings.append(f"the column name {_short(name)!r} is given {same}")
+
+
+def _short(text: str, width: int = 40) -> str:
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
 
 
 def _cell(value: Any) -> str:
@@ -138,7 +202,13 @@ def _prepare_xlsx(path: Path, sheet: str | None, tmp: Path) -> _Source:
                 )
             ws = wb[sheet]
         else:
-            ws = wb.worksheets[0]
+            # A hidden first sheet (lookups, a template) is not the data: take the first
+            # visible one, and say so.
+            visible = [
+                w for w in wb.worksheets if getattr(w, "sheet_state", "visible") == "visible"
+            ]
+            ws = visible[0] if visible else wb.worksheets[0]
+        skipped_sheets = [n for n in wb.sheetnames[: wb.sheetnames.index(ws.title)]]
         out = tmp / "input-from-xlsx.csv"
         problems: list[dict[str, Any]] = []
         header: list[str] | None = None
@@ -150,7 +220,13 @@ def _prepare_xlsx(path: Path, sheet: str | None, tmp: Path) -> _Source:
                     while cells and cells[-1] == "":
                         cells.pop()
                     if not cells:
-                        raise AuditError(f"{path.name}: the first row of the sheet is empty")
+                        raise AuditError(
+                            f"{path.name}: the first row of sheet {ws.title!r} is empty; the "
+                            "header must be the first row (delete the banner or blank rows "
+                            f"above it, or choose another sheet with --sheet; sheets found: "
+                            f"{', '.join(wb.sheetnames)})"
+                        )
+                    raw_header = cells
                     header = _unique(cells)
                     writer.writerow(header)
                     continue
@@ -173,20 +249,42 @@ def _prepare_xlsx(path: Path, sheet: str | None, tmp: Path) -> _Source:
         wb.close()
     if header is None:
         raise AuditError(f"{path.name}: the sheet is empty")
-    return _Source(out, header, ",", "xlsx", "xlsx", problems, ws.title)
+    src = _Source(out, header, ",", "xlsx", "xlsx", problems, ws.title)
+    src.sheet_names = list(wb.sheetnames)
+    _note_header(src, raw_header)
+    if skipped_sheets:
+        src.warnings.append(
+            f"read sheet {ws.title!r}; hidden sheet(s) skipped: {', '.join(skipped_sheets)}"
+        )
+    return src
 
 
-def _find_column(name: str | None, columns: list[str], what: str, file: str) -> str | None:
+def _find_column(name: str | None, src: _Source, what: str, file: str) -> str | None:
+    """The DuckDB name of the column called ``name``: an exact match of the file's header
+    wins, then one of the unique names given to blank or repeated headers, then the one
+    header equal to it ignoring case and spaces."""
     if name is None:
         return None
-    if name in columns:
-        return name
-    folded = {c.strip().casefold(): c for c in columns}
-    found = folded.get(name.strip().casefold())
-    if found is not None:
-        return found
+    header = src.header or src.columns
+    for names in (header, src.columns):
+        if name in names:
+            return src.columns[names.index(name)]
+    stripped = name.strip()
+    if stripped in header:
+        return src.columns[header.index(stripped)]
+    folded = [i for i, c in enumerate(header) if c.strip().casefold() == stripped.casefold()]
+    if len(folded) == 1:
+        return src.columns[folded[0]]
+    if len(folded) > 1:
+        found = ", ".join(repr(header[i]) for i in folded)
+        raise AuditError(f"{file}: the {what} column {name!r} could be any of {found}; give one")
+    shown = [repr(_short(c, 30)) for c in header[:20]]
+    more = f" and {len(header) - 20} more" if len(header) > 20 else ""
+    hint = ""
+    if src.sheet_names and len(src.sheet_names) > 1:
+        hint = f" (sheet {src.sheet!r}; sheets found: {', '.join(src.sheet_names)}; use --sheet)"
     raise AuditError(
-        f"{file}: no {what} column {name!r}; columns found: " + ", ".join(repr(c) for c in columns)
+        f"{file}: no {what} column {name!r}; columns found: " + ", ".join(shown) + more + hint
     )
 
 
@@ -203,5 +301,5 @@ def _read_csv_sql(src: _Source, name: str | None) -> str:
     return (
         f"read_csv({_lit(str(src.path))}, header = true, "
         f"columns = {{{cols}}}, delim = {_lit(src.delimiter)}, quote = '\"', escape = '\"', "
-        f"skip = 0, comment = '', {rejects})"
+        f"skip = 0, comment = '', auto_detect = false, {rejects})"
     )

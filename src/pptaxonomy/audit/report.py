@@ -62,10 +62,12 @@ def format_summary(summary: dict[str, Any]) -> str:
         + (f", delimiter {inp['delimiter']!r}" if inp.get("delimiter") else "")
         + f"); taxonomy data {summary['data_version']}"
     )
+    for w in summary.get("warnings", ()):
+        lines.append(f"warning: {_safe(w, 100)}")
     if summary["problems_total"]:
         lines.append(
-            f"{summary['problems_total']:,} row(s) skipped (ragged or unreadable); "
-            "the report lists their line numbers"
+            f"{rows.get('skipped', summary['problems_total']):,} row(s) skipped (ragged or "
+            "unreadable); the report lists their line numbers"
         )
         for p in summary["problems"][:5]:
             lines.append(f"  line {p['line']}: {p['message']}")

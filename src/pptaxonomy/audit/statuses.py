@@ -20,6 +20,8 @@ STATUSES = (
     "retired-code",
     "no-code",
 )
+#: What ``--fail-on`` accepts: every status, and ``skipped`` (rows the audit could not read).
+FAIL_ON = (*STATUSES, "skipped")
 #: The columns the audit adds to each row.
 PP_COLUMNS = (
     "pp_profession_id",

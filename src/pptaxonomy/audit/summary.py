@@ -112,8 +112,9 @@ def _summary(
         "output": str(out_path) if out_path else None,
         "rows": {
             "audited": total,
-            "skipped": sum(1 for p in problems if p["line"] is not None),
+            "skipped": sum(p.get("lines", 1) for p in problems if p["line"] is not None),
         },
+        "warnings": list(src.warnings),
         "distinct_titles": len(readings),
         "threshold": _threshold(),
         "statuses": statuses,
