@@ -376,3 +376,60 @@ def test_stale_private_folders_and_output_temp_files_are_swept(tmp_path):
     audit(EXTRACT, "Position Title", output=out)
     assert out.exists() and not old.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(("tmp_", ".rows"))]
+
+
+# -- XLSX: the reader, hidden sheets, banner rows (D18) ----------------------------------------
+
+
+def _workbook(path: Path, *, hidden_first: bool = False, banner: bool = False) -> Path:
+    import datetime
+
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    if hidden_first:
+        wb.active.title = "Lookups"
+        wb.active.append(["code", "meaning"])
+        wb.active.sheet_state = "hidden"
+        ws = wb.create_sheet("Data")
+    else:
+        ws = wb.active
+        ws.title = "Data"
+    if banner:
+        ws.append(["Workforce extract, March"])
+        ws.append([])
+    ws.append(["Assignment", "Position Title", "Occupation Code", "Start"])
+    ws.append(["X1", "Clinical Psychologist", "S1L", datetime.date(2024, 1, 5)])
+    ws.append(["X2", "PWP", 55, datetime.datetime(2024, 1, 5)])
+    ws.append(["X3", "Staff Nurse", datetime.date(2024, 1, 5), 1.0])
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("reader", ["calamine", "openpyxl"])
+def test_both_xlsx_readers_read_the_same(tmp_path, monkeypatch, reader):
+    if reader == "openpyxl":
+        monkeypatch.setitem(sys.modules, "python_calamine", None)  # import fails
+    src = _workbook(tmp_path / "a.xlsx", hidden_first=True, banner=True)
+    out = tmp_path / "rows.csv"
+    summary = audit(src, "Position Title", "Occupation Code", "Assignment", output=out).summary
+    assert summary["input"]["sheet"] == "Data"
+    assert any("hidden sheet(s) skipped: Lookups" in w for w in summary["warnings"])
+    assert any("looks like a title" in w for w in summary["warnings"])
+    with out.open(encoding="utf-8", newline="") as fh:
+        rows = {r["Assignment"]: r for r in csv.DictReader(fh)}
+    assert rows["X1"]["Start"] == "2024-01-05" or rows["X1"]["Start"].startswith("2024-01-05")
+    assert rows["X1"]["pp_status"] == "consistent"
+    assert rows["X2"]["Occupation Code"] == "55"
+    assert rows["X3"]["pp_status"] == "invalid-code"  # a date in the code column
+    assert rows["X3"]["Start"] == "1"
+
+
+def test_an_empty_sheet_names_the_other_sheets(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    wb.active.title = "Cover"
+    wb.create_sheet("Data").append(["Position Title"])
+    src = tmp_path / "a.xlsx"
+    wb.save(src)
+    with pytest.raises(AuditError, match="sheets found: Cover, Data; use --sheet"):
+        audit(src, "Position Title")

@@ -187,74 +187,142 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _prepare_xlsx(path: Path, sheet: str | None, tmp: Path) -> _Source:
+_BANNER_LOOKAHEAD = 10
+
+
+def _open_sheet(path: Path, sheet: str | None):
+    """(sheet name, all sheet names, hidden sheets passed over, row of its first line, rows,
+    close) for the sheet to read: ``sheet``, else the first visible one. Read with
+    python-calamine (Rust; about 10x openpyxl here), else openpyxl."""
+    try:
+        import python_calamine as calamine
+    except ImportError:  # pragma: no cover - an environment without the wheel
+        calamine = None
+    if calamine is not None:
+        try:
+            wb = calamine.CalamineWorkbook.from_path(str(path))
+            names = list(wb.sheet_names)
+            hidden = {
+                m.name for m in wb.sheets_metadata if m.visible != calamine.SheetVisibleEnum.Visible
+            }
+        except Exception as exc:  # calamine raises several kinds for a broken workbook
+            raise AuditError(f"{path.name}: not a readable XLSX workbook ({exc})") from None
+        name = _pick_sheet(path, sheet, names, hidden)
+        try:
+            ws = wb.get_sheet_by_name(name)
+            first = (ws.start[0] + 1) if ws.start else 1
+            rows = ws.iter_rows()
+        except Exception as exc:
+            raise AuditError(f"{path.name}: sheet {name!r} cannot be read ({exc})") from None
+        skipped = [n for n in names[: names.index(name)] if n in hidden]
+        return name, names, skipped, first, rows, wb.close
     try:
         import openpyxl
 
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken workbook
         raise AuditError(f"{path.name}: not a readable XLSX workbook ({exc})") from None
+    names = list(wb.sheetnames)
+    hidden = {w.title for w in wb.worksheets if getattr(w, "sheet_state", "visible") != "visible"}
+    name = _pick_sheet(path, sheet, names, hidden)
+    skipped = [n for n in names[: names.index(name)] if n in hidden]
+    return name, names, skipped, 1, wb[name].iter_rows(values_only=True), wb.close
+
+
+def _pick_sheet(path: Path, sheet: str | None, names: list[str], hidden: set[str]) -> str:
+    if sheet is not None:
+        if sheet not in names:
+            raise AuditError(f"{path.name}: no sheet {sheet!r}; sheets found: {', '.join(names)}")
+        return sheet
+    if not names:
+        raise AuditError(f"{path.name}: the workbook has no sheets")
+    # A hidden first sheet (lookups, a template) is not the data: take the first visible one.
+    visible = [n for n in names if n not in hidden]
+    return visible[0] if visible else names[0]
+
+
+def _filled(cells: list[str]) -> int:
+    return sum(1 for c in cells if c.strip())
+
+
+def _prepare_xlsx(path: Path, sheet: str | None, tmp: Path) -> _Source:
+    """Copy the sheet as UTF-8 CSV into the private folder ``tmp`` (DuckDB reads it twice):
+    every cell as text (whole numbers without ``.0``, dates in ISO form); title rows above
+    the header (one filled cell, while a later row has more) are skipped with a warning."""
+    name, names, skipped_sheets, first, rows, close = _open_sheet(path, sheet)
+    out = tmp / "input-from-xlsx.csv"
+    problems: list[dict[str, Any]] = []
+    warnings: list[str] = []
+    header: list[str] | None = None
+    raw_header: list[str] = []
     try:
-        if sheet is not None:
-            if sheet not in wb.sheetnames:
-                raise AuditError(
-                    f"{path.name}: no sheet {sheet!r}; sheets found: {', '.join(wb.sheetnames)}"
-                )
-            ws = wb[sheet]
-        else:
-            # A hidden first sheet (lookups, a template) is not the data: take the first
-            # visible one, and say so.
-            visible = [
-                w for w in wb.worksheets if getattr(w, "sheet_state", "visible") == "visible"
-            ]
-            ws = visible[0] if visible else wb.worksheets[0]
-        skipped_sheets = [n for n in wb.sheetnames[: wb.sheetnames.index(ws.title)]]
-        out = tmp / "input-from-xlsx.csv"
-        problems: list[dict[str, Any]] = []
-        header: list[str] | None = None
         with open(out, "w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh)
-            for line, row in enumerate(ws.iter_rows(values_only=True), start=1):
-                cells = [_cell(v) for v in row]
-                if header is None:
-                    while cells and cells[-1] == "":
-                        cells.pop()
-                    if not cells:
-                        raise AuditError(
-                            f"{path.name}: the first row of sheet {ws.title!r} is empty; the "
-                            "header must be the first row (delete the banner or blank rows "
-                            f"above it, or choose another sheet with --sheet; sheets found: "
-                            f"{', '.join(wb.sheetnames)})"
-                        )
-                    raw_header = cells
-                    header = _unique(cells)
-                    writer.writerow(header)
-                    continue
+            buffered: list[tuple[int, list[str]]] = []
+            it = enumerate(rows, start=first)
+            for line, row in it:
+                buffered.append((line, [v if type(v) is str else _cell(v) for v in row]))
+                if len(buffered) >= _BANNER_LOOKAHEAD:
+                    break
+            head_at = next((i for i, (_, c) in enumerate(buffered) if _filled(c)), None)
+            if head_at is None:
+                raise AuditError(
+                    f"{path.name}: sheet {name!r} is empty"
+                    + (
+                        f" (sheets found: {', '.join(names)}; use --sheet)"
+                        if len(names) > 1
+                        else ""
+                    )
+                )
+            widest = max(_filled(c) for _, c in buffered)
+            while _filled(buffered[head_at][1]) == 1 and widest > 1:
+                nxt = next(
+                    (i for i in range(head_at + 1, len(buffered)) if _filled(buffered[i][1])), None
+                )
+                if nxt is None:
+                    break
+                banner = next(c for c in buffered[head_at][1] if c.strip())
+                warnings.append(
+                    f"line {buffered[head_at][0]} of sheet {name!r} looks like a title "
+                    f"({_short(banner)!r}), not the header; skipped"
+                )
+                head_at = nxt
+            cells = buffered[head_at][1]
+            while cells and cells[-1] == "":
+                cells.pop()
+            raw_header = cells
+            header = _unique(cells)
+            writer.writerow(header)
+            width = len(header)
+
+            def rest():
+                yield from buffered[head_at + 1 :]
+                for line, row in it:
+                    yield line, [v if type(v) is str else _cell(v) for v in row]
+
+            for line, cells in rest():
                 if not any(cells):
                     continue
-                width = len(header)
                 if len(cells) > width and any(cells[width:]):
-                    problems.append(
-                        _problem(
-                            line,
-                            "ragged-row",
-                            f"row has values in {len(cells) - width} column(s) beyond the header; "
-                            "row skipped",
-                        )
-                    )
+                    extra = len(cells) - width
+                    text = f"row has values in {extra} column(s) beyond the header; row skipped"
+                    problems.append(_problem(line, "ragged-row", text))
                     continue
-                cells = (cells + [""] * width)[:width]
-                writer.writerow(cells)
+                writer.writerow((cells + [""] * width)[:width])
+    except OSError as exc:
+        where = exc.filename or out
+        raise AuditError(
+            f"{where}: cannot write the sheet's copy ({exc.strerror or exc})"
+        ) from None
     finally:
-        wb.close()
-    if header is None:
-        raise AuditError(f"{path.name}: the sheet is empty")
-    src = _Source(out, header, ",", "xlsx", "xlsx", problems, ws.title)
-    src.sheet_names = list(wb.sheetnames)
+        close()
+    src = _Source(out, header, ",", "xlsx", "xlsx", problems, name)
+    src.sheet_names = names
+    src.warnings.extend(warnings)
     _note_header(src, raw_header)
     if skipped_sheets:
         src.warnings.append(
-            f"read sheet {ws.title!r}; hidden sheet(s) skipped: {', '.join(skipped_sheets)}"
+            f"read sheet {name!r}; hidden sheet(s) skipped: {', '.join(skipped_sheets)}"
         )
     return src
 
