@@ -42,8 +42,13 @@ def _progress_printer():
     return show
 
 
+#: Set by the signal handler: a DuckDB call it interrupts may raise its own error instead of
+#: KeyboardInterrupt, and that is still an interrupted audit (exit 130).
+_signalled: list[int] = []
+
+
 def _interrupt_on_sigterm() -> None:
-    """Let SIGTERM (and SIGHUP) unwind like Ctrl-C, so the temporary files are removed."""
+    """Let SIGINT, SIGTERM and SIGHUP unwind alike, so the temporary files are removed."""
     import signal
     import threading
 
@@ -51,9 +56,10 @@ def _interrupt_on_sigterm() -> None:
         return
 
     def handler(signum, frame):
+        _signalled.append(signum)
         raise KeyboardInterrupt
 
-    for name in ("SIGTERM", "SIGHUP"):
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         sig = getattr(signal, name, None)
         if sig is not None:
             with contextlib.suppress(ValueError, OSError):
@@ -111,11 +117,15 @@ def cli_audit(
     except KeyboardInterrupt:
         return fail("interrupted; no output was written or replaced", 130)
     except AuditError as exc:
+        if _signalled:
+            return fail("interrupted; no output was written or replaced", 130)
         return fail(str(exc))
     except OSError as exc:
         where = exc.filename or "a file"
         return fail(f"{where}: {exc.strerror or exc}")
     except Exception as exc:  # a last resort: never a traceback on the terminal
+        if _signalled:
+            return fail("interrupted; no output was written or replaced", 130)
         return fail(f"{Path(file).name}: the audit failed ({_one_line(exc)})")
     if progress:
         progress.close()
