@@ -145,9 +145,10 @@ def test_ctrl_c_in_any_phase_exits_130_with_one_line_and_no_leftovers(tmp_path, 
 
 
 @pytest.mark.parametrize(
-    ("signum", "delay"), [(signal.SIGINT, 0.3), (signal.SIGTERM, 0.3), (signal.SIGINT, 1.2)]
+    ("signum", "phase"),
+    [(signal.SIGINT, "reading"), (signal.SIGTERM, "reading"), (signal.SIGINT, "writing")],
 )
-def test_a_signal_during_a_real_audit_exits_cleanly_and_leaves_nothing(tmp_path, signum, delay):
+def test_a_signal_during_a_real_audit_exits_cleanly_and_leaves_nothing(tmp_path, signum, phase):
     src = rows_csv(tmp_path, data_rows(1_000_000))
     temp = tmp_path / "tmp"
     temp.mkdir()
@@ -160,10 +161,16 @@ def test_a_signal_during_a_real_audit_exits_cleanly_and_leaves_nothing(tmp_path,
         text=True,
         env=dict(os.environ, TMPDIR=str(temp)),
     )
+
+    def started() -> bool:
+        if phase == "reading":  # the private folder exists once the audit has started
+            return bool(list(temp.iterdir()))
+        return any(p.name.startswith(".rows.csv.") for p in tmp_path.iterdir())
+
     deadline = time.monotonic() + 30
-    while not list(temp.iterdir()) and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.02)  # the private folder exists once the audit has started
-    time.sleep(delay)
+    while not started() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.005)
+    assert proc.poll() is None, "the audit finished before the signal"
     proc.send_signal(signum)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
@@ -435,3 +442,27 @@ def test_an_empty_sheet_names_the_other_sheets(tmp_path):
     wb.save(src)
     with pytest.raises(AuditError, match="sheets found: Cover, Data; use --sheet"):
         audit(src, "Position Title")
+
+
+# -- DuckDB 1.x: Python lists go in as one text parameter ---------------------------------------
+
+
+@pytest.mark.parametrize("values", [[], ["a"], ["", "b\x1fc", None], ["x", "", None, "O'Brien"]])
+def test_rows_of_gives_the_rows_back_whichever_way_it_sends_them(values):
+    import duckdb
+
+    from pptaxonomy.audit.results import rows_of
+
+    texts = ["" if v is None else v for v in values]
+    select, params = rows_of(
+        [("t", "VARCHAR", texts), ("n", "VARCHAR?", values), ("i", "INTEGER", range(len(values)))]
+    )
+    got = duckdb.connect().execute(f"{select}", params).fetchall()
+    assert got == [(t, v or None, i) for i, (t, v) in enumerate(zip(texts, values, strict=True))]
+
+
+def test_a_title_holding_the_separator_is_audited(tmp_path):
+    src = rows_csv(tmp_path, "A1,Clinical\x1fPsychologist,S1L\n" + data_rows(2))
+    out = tmp_path / "rows.csv"
+    summary = audit(src, "Position Title", "Occupation Code", output=out).summary
+    assert summary["rows"]["audited"] == 3 and summary["distinct_titles"] == 2

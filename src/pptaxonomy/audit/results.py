@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .statuses import clean_code, code_state, row_status
@@ -88,19 +89,22 @@ class _Results:
     def register_titles(self, con) -> None:
         """Add the titles added since the last call to ``pp_t``."""
         cols = list(zip(*self._rows, strict=True)) if self._rows else [()] * 7
-        con.execute(
-            "CREATE OR REPLACE TABLE pp_r AS SELECT unnest($1::INTEGER[]) AS rid, "
-            "unnest($2::VARCHAR[]) AS pp_profession_id, unnest($3::VARCHAR[]) AS pp_level_id, "
-            "unnest($4::VARCHAR[]) AS pp_score, unnest($5::VARCHAR[]) AS pp_method, "
-            "unnest($6::VARCHAR[]) AS pp_expected_codes, unnest($7::INTEGER[]) AS cls, "
-            "unnest($8::VARCHAR[]) AS st",
-            [list(range(len(self._rows))), *(list(col) for col in cols)],
+        names = ("pp_profession_id", "pp_level_id", "pp_score", "pp_method")
+        select, params = rows_of(
+            [
+                ("rid", "INTEGER", range(len(self._rows))),
+                *((n, "VARCHAR?", col) for n, col in zip(names, cols[:4], strict=True)),
+                ("pp_expected_codes", "VARCHAR?", cols[4]),
+                ("cls", "INTEGER", cols[5]),
+                ("st", "VARCHAR", cols[6]),
+            ]
         )
+        con.execute(f"CREATE OR REPLACE TABLE pp_r AS {select}", params)
         verb = "INSERT INTO pp_t" if self._registered else "CREATE OR REPLACE TABLE pp_t AS"
+        select, params = rows_of([("t", "VARCHAR", self._titles), ("rid", "INTEGER", self._rids)])
         con.execute(
-            f"{verb} SELECT u.t, r.* EXCLUDE (rid) FROM (SELECT unnest($1::VARCHAR[]) AS t, "
-            "unnest($2::INTEGER[]) AS rid) u JOIN pp_r r USING (rid)",
-            [self._titles, self._rids],
+            f"{verb} SELECT u.t, r.* EXCLUDE (rid) FROM ({select}) u JOIN pp_r r USING (rid)",
+            params,
         )
         self._registered = True
         self._titles, self._rids = [], []
@@ -117,14 +121,55 @@ class _Results:
             code = clean_code(raw)
             codes.append(code)
             statuses.append(row_status(title_status, exp, code_state(code, self.taxonomy), code))
-        con.execute(
-            "CREATE OR REPLACE TABLE pp_s AS SELECT unnest($1::INTEGER[]) AS cls, "
-            "unnest($2::VARCHAR[]) AS raw, unnest($3::VARCHAR[]) AS code, "
-            "unnest($4::VARCHAR[]) AS pp_status",
-            [[k[0] for k in keys], [k[1] for k in keys], codes, statuses],
+        select, params = rows_of(
+            [
+                ("cls", "INTEGER", [k[0] for k in keys]),
+                ("raw", "VARCHAR", [k[1] for k in keys]),
+                ("code", "VARCHAR", codes),
+                ("pp_status", "VARCHAR", statuses),
+            ]
         )
+        con.execute(f"CREATE OR REPLACE TABLE pp_s AS {select}", params)
         con.execute(
             "CREATE OR REPLACE VIEW pp_pairs AS SELECT p.t, p.raw, p.n, p.k1, p.k2, m.st, "
             "m.pp_profession_id AS pid, m.pp_level_id AS lv, s.code, s.pp_status AS status "
             "FROM p1 p JOIN pp_t m USING (t) JOIN pp_s s ON m.cls = s.cls AND p.raw = s.raw"
         )
+
+
+_SEP = "\x1f"  # the unit separator: never in a title read from a text file, but checked
+
+
+def rows_of(columns: list[tuple[str, str, Iterable[Any]]]) -> tuple[str, list[Any]]:
+    """A ``SELECT`` (and its parameters) that turns equal-length Python sequences into rows.
+
+    ``columns`` holds (name, type, values); type ``INTEGER``, ``VARCHAR``, or ``VARCHAR?``
+    (``None`` allowed; written as ``''`` and read back as NULL). Each column goes to DuckDB
+    as one text parameter split by ``string_split``: a Python list bound as a parameter
+    costs about 1 s per 10,000 items on DuckDB 1.x (measured on 1.1.3: 14.8 s for 30,000
+    titles, against 0.03 s this way; 2.0 takes 0.1 s either way). A value holding the
+    separator falls back to list parameters (any text, only slower on 1.x).
+    """
+    texts = [["" if v is None else str(v) for v in values] for _, _, values in columns]
+    if any(_SEP in t for col in texts for t in col):
+        select = ", ".join(
+            f"unnest(${i}::{typ.rstrip('?')}[]) AS {name}"
+            for i, (name, typ, _) in enumerate(columns, 1)
+        )
+        params = [
+            [
+                None if (typ == "VARCHAR?" and t == "") else (int(t) if typ == "INTEGER" else t)
+                for t in col
+            ]
+            for (_, typ, _), col in zip(columns, texts, strict=True)
+        ]
+        return f"SELECT {select}", params
+    inner = ", ".join(
+        f"unnest(string_split(${i}, chr(31))[2:]) AS c{i}" for i in range(1, len(columns) + 1)
+    )
+    outer = []
+    for i, (name, typ, _) in enumerate(columns, 1):
+        expr = {"INTEGER": f"c{i}::INTEGER", "VARCHAR?": f"nullif(c{i}, '')"}.get(typ, f"c{i}")
+        outer.append(f"{expr} AS {name}")
+    params = ["".join(_SEP + t for t in col) for col in texts]
+    return f"SELECT {', '.join(outer)} FROM (SELECT {inner})", params
