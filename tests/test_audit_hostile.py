@@ -176,7 +176,7 @@ def test_a_signal_during_a_real_audit_exits_cleanly_and_leaves_nothing(tmp_path,
     assert proc.returncode == 130, err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "tmp"]
-    assert list(temp.iterdir()) == []
+    assert [(p.name, p.is_dir(), p.stat().st_size) for p in temp.iterdir()] == []
 
 
 # -- D4 and the rest: a battery of bad arguments ----------------------------------------------
@@ -364,7 +364,7 @@ def test_copies_go_in_temp_dir_and_are_removed(tmp_path, monkeypatch):
     temp.mkdir()
     audit(DATA / "extract-cp1252.csv", "Position Title", temp_dir=temp)
     assert seen and all(temp in p.parents for p in seen)
-    assert list(temp.iterdir()) == []
+    assert [(p.name, p.is_dir(), p.stat().st_size) for p in temp.iterdir()] == []
 
 
 def test_stale_private_folders_and_output_temp_files_are_swept(tmp_path):

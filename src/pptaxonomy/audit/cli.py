@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .common import AuditError
 from .engine import audit
-from .paths import check_outputs
+from .paths import check_outputs, remove_own_folders
 from .report import format_summary, write_report
 
 
@@ -115,8 +115,10 @@ def cli_audit(
         )
         written = [write_report(result.summary, r) for r in reports]
     except KeyboardInterrupt:
+        remove_own_folders(temp_dir)
         return fail("interrupted; no output was written or replaced", 130)
     except AuditError as exc:
+        remove_own_folders(temp_dir)
         if _signalled:
             return fail("interrupted; no output was written or replaced", 130)
         return fail(str(exc))
@@ -124,6 +126,7 @@ def cli_audit(
         where = exc.filename or "a file"
         return fail(f"{where}: {exc.strerror or exc}")
     except Exception as exc:  # a last resort: never a traceback on the terminal
+        remove_own_folders(temp_dir)
         if _signalled:
             return fail("interrupted; no output was written or replaced", 130)
         return fail(f"{Path(file).name}: the audit failed ({_one_line(exc)})")

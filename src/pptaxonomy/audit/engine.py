@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 #: DuckDB's first pass reads the whole file (smaller files are read too quickly to gain).
 EARLY_MIN_BYTES = 8 << 20
 EARLY_ROWS = 100_000
+#: How DuckDB names a row that is not valid UTF-8 (2.x; 1.1.x).
+_BAD_TEXT = ("INVALID ENCODING", "INVALID UNICODE")
 
 
 def audit(
@@ -143,7 +145,7 @@ def audit(
                         early_cur.close()
             finally:
                 rejects = first.result()
-            invalid = any(r[1] == "INVALID ENCODING" for r in rejects)
+            invalid = any(r[1] in _BAD_TEXT for r in rejects)
             if invalid and src.encoding == "utf-8" and not encoding:
                 # Not UTF-8 after all (the first 64 KB were): read it as cp1252.
                 readable = tmp / "input-utf8.csv"
@@ -300,7 +302,7 @@ def _reject_problems(rejects, width: int) -> list[dict[str, Any]]:
             found = f"{m.group(1)} fields" if m else "a different number of fields"
             text = f"row has {found}; the header has {width}; row skipped"
             out.append(_problem(line, "ragged-row", text))
-        elif kind == "INVALID ENCODING":
+        elif kind in _BAD_TEXT:
             out.append(_problem(line, "invalid-encoding", "row is not valid text; row skipped"))
         elif kind == "UNQUOTED VALUE" and span > 1:
             last = line + span - 1
@@ -335,13 +337,21 @@ def _copy_out(
         f"LEFT JOIN pp_t m ON coalesce(r.{_q(title_col)}, '') = m.t "
         f"LEFT JOIN pp_s s ON m.cls = s.cls AND {code} = s.raw"
     )
+    query = (
+        f"COPY (SELECT {star}, {pp}, s.pp_status "
+        f"FROM {_read_csv_sql(src, 'p2')} r {joins}) "
+        f"TO {_lit(tmp_name)} (FORMAT csv, HEADER true, DELIMITER ',', USE_TMP_FILE false"
+    )
     try:
-        con.execute(
-            f"COPY (SELECT {star}, {pp}, s.pp_status "
-            f"FROM {_read_csv_sql(src, 'p2')} r {joins}) "
-            f"TO {_lit(tmp_name)} (FORMAT csv, HEADER true, DELIMITER ',', "
-            f"PRESERVE_ORDER {'true' if keep_order else 'false'}, USE_TMP_FILE false)"
-        )
+        try:
+            order = "true" if keep_order else "false"
+            con.execute(f"{query}, PRESERVE_ORDER {order})")
+        except duckdb.BinderException as exc:
+            if "preserve_order" not in str(exc).lower():
+                raise
+            # Older DuckDB (1.1.3 here) has no such COPY option; its writer follows the
+            # connection's preserve_insertion_order, which the caller has set.
+            con.execute(f"{query})")
         if src.header and src.header != src.columns:
             _restore_header(tmp_name, src, existing)
     except duckdb.Error as exc:

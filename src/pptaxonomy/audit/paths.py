@@ -108,3 +108,14 @@ def private_folder(temp_dir: str | os.PathLike | None) -> tempfile.TemporaryDire
         raise AuditError(f"--temp-dir {root}: the folder is not writable")
     sweep_private_folders(root)
     return tempfile.TemporaryDirectory(prefix=f"pptaxonomy-audit-{os.getpid()}-", dir=root)
+
+
+def remove_own_folders(temp_dir: str | os.PathLike | None) -> None:
+    """Remove this process's private folders (a signal can land between a folder's creation
+    and the code that would remove it)."""
+    root = Path(temp_dir) if temp_dir is not None else Path(tempfile.gettempdir())
+    prefix = f"pptaxonomy-audit-{os.getpid()}-"
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(root):
+            if entry.name.startswith(prefix) and entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
