@@ -257,10 +257,24 @@ def _pass_one(con, src: _Source, title_col, code_col, key_col, name):
     k = _q(key_col) if key_col else "NULL::VARCHAR"
     keys = f"min({k}) AS k1, max({k}) AS k2"
     group = f"{t}, {c}" if code_col else t
-    con.execute(
-        f"CREATE OR REPLACE TABLE p1 AS SELECT {t} AS t, {c} AS raw, count(*) AS n, "
-        f"{keys} FROM {_read_csv_sql(src, 'p1')} GROUP BY {group}"
-    )
+    import duckdb
+
+    def run() -> None:
+        con.execute(
+            f"CREATE OR REPLACE TABLE p1 AS SELECT {t} AS t, {c} AS raw, count(*) AS n, "
+            f"{keys} FROM {_read_csv_sql(src, 'p1')} GROUP BY {group}"
+        )
+
+    try:
+        run()
+    except duckdb.InvalidInputException as exc:
+        if src.no_sniff or "sniffing" not in str(exc).lower():
+            raise
+        # A bad record in the sniffer's sample: read with the dialect we already know, so
+        # that the record is a skipped row with its line, not a failed file.
+        src.no_sniff = True
+        con.execute("DROP TABLE IF EXISTS p1_rejects; DROP TABLE IF EXISTS p1_scans")
+        run()
     return con.execute(
         "SELECT line, error_type, min(error_message), max(length(l) - length(replace(l, "
         "chr(10), '')) + 1) FROM (SELECT *, rtrim(csv_line, chr(10) || chr(13)) AS l "

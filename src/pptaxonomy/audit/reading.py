@@ -27,6 +27,9 @@ class _Source:
     #: The header as the file gives it (``columns`` are DuckDB-safe unique names for it).
     header: list[str] = field(default_factory=list)
     sheet_names: list[str] = field(default_factory=list)
+    #: Read without DuckDB's sniffer: set when the sniffer fails on a bad record near the top
+    #: (sniffing is kept otherwise: without it DuckDB here holds about 120 MB more memory).
+    no_sniff: bool = False
     #: Messages about the file that skip no row (duplicate column names, ...).
     warnings: list[str] = field(default_factory=list)
 
@@ -369,5 +372,5 @@ def _read_csv_sql(src: _Source, name: str | None) -> str:
     return (
         f"read_csv({_lit(str(src.path))}, header = true, "
         f"columns = {{{cols}}}, delim = {_lit(src.delimiter)}, quote = '\"', escape = '\"', "
-        f"skip = 0, comment = '', auto_detect = false, {rejects})"
+        f"skip = 0, comment = '', {'auto_detect = false, ' if src.no_sniff else ''}{rejects})"
     )
