@@ -198,14 +198,14 @@ def build(out: str) -> None:
 
 
 def _status_list(ctx, param, value):
-    from .audit import STATUSES  # only the audit command gets here
+    from .audit import FAIL_ON  # only the audit command gets here
 
     out = []
     for part in value or ():
         for s in part.split(","):
             s = s.strip()
-            if s and s not in STATUSES:
-                choices = ", ".join(STATUSES)
+            if s and s not in FAIL_ON:
+                choices = ", ".join(FAIL_ON)
                 raise click.BadParameter(f"{s!r} is not a status; choose from {choices}")
             if s:
                 out.append(s)
@@ -265,18 +265,24 @@ def match_cmd(titles: tuple[str, ...], as_json: bool, local_titles: str | None) 
     multiple=True,
     callback=_status_list,
     metavar="STATUS[,STATUS]",
-    help="Exit 1 when any row has one of these statuses (for pipelines).",
+    help="Exit 1 when any row has one of these statuses, or 'skipped' (for pipelines).",
 )
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the summary as JSON instead of a table."
 )
 @click.option("--keep-order", is_flag=True, help="Write output rows in the input's order (slower).")
+@click.option(
+    "--temp-dir",
+    type=click.Path(file_okay=False),
+    help="Folder for the private copy made of non-UTF-8 or XLSX input (default: TMPDIR).",
+)
 def audit_cmd(**options) -> None:
     """Audit a staff extract (CSV or XLSX): profession, level and code check for every row.
 
     Output rows are written in parallel and may come in another order than the input's
     (--keep-order keeps it). Exit 0 when the audit ran, whatever it found; 1 when
-    --fail-on statuses were found; 2 for an unusable file or argument.
+    --fail-on statuses were found; 2 for an unusable file or argument, or when every row
+    was skipped; 130 when interrupted.
 
     \b
     Example:

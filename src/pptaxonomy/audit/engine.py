@@ -1,0 +1,396 @@
+"""The audit itself: DuckDB's two passes over the file, with Python matching in between.
+
+See the package docstring for the passes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .common import TOP_N, AuditError, AuditResult, _first_line, _lit, _problem, _q
+from .paths import check_outputs, private_folder, sweep_output_leftovers
+from .reading import (
+    _SAMPLE_BYTES,
+    _find_column,
+    _is_xlsx,
+    _prepare_csv,
+    _prepare_xlsx,
+    _read_csv_sql,
+    _sniff_format,
+    _Source,
+    _transcode,
+)
+from .results import _Results
+from .statuses import PP_COLUMNS
+from .summary import _summary
+
+if TYPE_CHECKING:
+    from ..loader import Taxonomy
+
+#: Files at least this big have the titles of their first ``EARLY_ROWS`` rows matched while
+#: DuckDB's first pass reads the whole file (smaller files are read too quickly to gain).
+EARLY_MIN_BYTES = 8 << 20
+EARLY_ROWS = 100_000
+#: How DuckDB names a row that is not valid UTF-8 (2.x; 1.1.x).
+_BAD_TEXT = ("INVALID ENCODING", "INVALID UNICODE")
+
+
+def audit(
+    path: str | os.PathLike,
+    title_column: str,
+    code_column: str | None = None,
+    key_column: str | None = None,
+    output: str | os.PathLike | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    taxonomy: Taxonomy | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    top: int = TOP_N,
+    keep_order: bool = False,
+    temp_dir: str | os.PathLike | None = None,
+) -> AuditResult:
+    """Audit the extract at ``path``; write row-level results to ``output`` if given.
+
+    Raises ``AuditError`` for an input or an argument it cannot use. ``progress`` (if given)
+    is called as ``progress(stage, done, total)``. The row output is written in parallel, so
+    its rows may come in another order than the input's; ``keep_order=True`` keeps the
+    input's order (it costs about half as much time again on a 1.5-million-row file).
+    Copies of the input, when one is needed (non-UTF-8 text, XLSX), go in a private folder
+    under ``temp_dir`` (default: the system's temporary folder), removed on return.
+    """
+    started = time.perf_counter()
+    path = Path(path)
+    if not path.exists():
+        raise AuditError(f"{path}: no such file")
+    if not path.is_file():
+        raise AuditError(f"{path}: not a file")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(_SAMPLE_BYTES)
+    except OSError as exc:
+        raise AuditError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    if not head:
+        raise AuditError(f"{path.name}: the file is empty")
+    _sniff_format(path, head)
+    out_path = Path(output) if output is not None else None
+    if out_path is not None:
+        check_outputs(path, [("--output", out_path)])
+        sweep_output_leftovers(out_path)
+
+    note = progress or (lambda stage, done, total: None)
+
+    with private_folder(temp_dir) as tmpdir:
+        tmp = Path(tmpdir)
+        if _is_xlsx(path, head):
+            src = _prepare_xlsx(path, sheet, tmp)
+        else:
+            src = _prepare_csv(path, head, encoding, tmp)
+        title_col = _find_column(title_column, src, "title", path.name)
+        code_col = _find_column(code_column, src, "code", path.name)
+        key_col = _find_column(key_column, src, "key", path.name)
+
+        import duckdb
+
+        con = duckdb.connect()
+        running: list[_Background] = []
+        tmp_name: str | None = None  # the row output, until it replaces ``out_path``
+        try:
+            # Pass 1 and the small tables need no order (every list is ordered later);
+            # only a --keep-order COPY does (set below, once pass 1 is done).
+            con.execute("SET preserve_insertion_order = false")
+            con.execute(f"SET temp_directory = {_lit(str(tmp))}")
+            con.execute("SET enable_progress_bar = false")
+            if keep_order:
+                # Keep the small result table as the join's build side whatever the
+                # estimates say: the rows then stream out in the input's order.
+                con.execute("SET disabled_optimizers = 'build_side_probe_side'")
+            note("reading", 0, 0)
+            # DuckDB releases the GIL while it reads, so Python works meanwhile: it loads the
+            # taxonomy while DuckDB takes the titles of the file's first rows, then matches
+            # and registers those while DuckDB's first pass reads the whole file.
+            early = None
+            if path.stat().st_size >= EARLY_MIN_BYTES:
+                early = _Background(_early_titles, con, src, title_col)
+                running.append(early)
+            try:
+                if taxonomy is None:
+                    from ..loader import load
+
+                    taxonomy = load()
+                from ..matcher import matcher_for
+
+                matcher = matcher_for(taxonomy)
+                with contextlib.suppress(ImportError):
+                    import rapidfuzz.process  # noqa: F401  (the matcher's typo step needs it)
+            finally:
+                early_titles = early.result() if early is not None else []
+            first = _Background(_pass_one, con, src, title_col, code_col, key_col, path.name)
+            running.append(first)
+            try:
+                res = _Results(taxonomy)
+                if early_titles:
+                    for t in early_titles:
+                        res.add(t, matcher.match(t))
+                    early_cur = con.cursor()
+                    try:
+                        res.register_titles(early_cur)
+                    finally:
+                        early_cur.close()
+            finally:
+                rejects = first.result()
+            invalid = any(r[1] in _BAD_TEXT for r in rejects)
+            if invalid and src.encoding == "utf-8" and not encoding:
+                # Not UTF-8 after all (the first 64 KB were): read it as cp1252.
+                readable = tmp / "input-utf8.csv"
+                _transcode(path, readable, "cp1252")
+                src.path, src.encoding = readable, "cp1252"
+                rejects = _pass_one(con, src, title_col, code_col, key_col, path.name)
+                res = _Results(taxonomy)  # the early titles were read as UTF-8
+            src.problems.extend(_reject_problems(rejects, len(src.columns)))
+            if keep_order:
+                con.execute("SET preserve_insertion_order = true")
+
+            todo = res.titles_to_match(con)
+            note("matching", 0, len(todo))
+            for i, t in enumerate(todo, 1):
+                res.add(t, matcher.match(t))
+                if i % 2000 == 0:
+                    note("matching", i, len(todo))
+            note("matching", len(todo), len(todo))
+            res.register_titles(con)
+            res.register_statuses(con)
+            writer = None
+            if out_path is not None:
+                # The COPY runs on its own cursor (the result tables are regular tables of
+                # this in-memory database, so it sees them) while the summary is built here.
+                note("writing", 0, 0)
+                cur = con.cursor()
+                fd, tmp_name = tempfile.mkstemp(
+                    prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent
+                )
+                os.close(fd)
+                writer = _Background(
+                    _copy_out, cur, src, title_col, code_col, tmp_name, out_path, keep_order
+                )
+                running.append(writer)
+            try:
+                summary = _summary(
+                    con, path, src, title_col, code_col, key_col, res, taxonomy, top, out_path
+                )
+            finally:
+                if writer is not None:
+                    try:
+                        writer.result()
+                    finally:
+                        cur.close()
+            if tmp_name is not None:
+                # Only now, with the summary made, does the new output replace the old.
+                os.replace(tmp_name, out_path)
+                tmp_name = None
+        except duckdb.Error as exc:
+            raise AuditError(f"{path.name}: cannot read the file: {_first_line(exc)}") from None
+        except BaseException:
+            # Ctrl-C or a signal: stop DuckDB and wait for the threads using this connection,
+            # so that it closes cleanly and the temporary files can be removed.
+            for job in running:
+                job.cancel()
+            raise
+        finally:
+            with contextlib.suppress(duckdb.Error):
+                con.close()
+            if tmp_name is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp_name)
+    summary["elapsed_seconds"] = round(time.perf_counter() - started, 2)
+    counts = dict(summary["statuses"])
+    counts["skipped"] = summary["rows"]["skipped"]
+    return AuditResult(summary, out_path, counts)
+
+
+class _Background:
+    """Run ``fn(*args)`` in a thread; ``result()`` waits and returns it (or raises)."""
+
+    def __init__(self, fn, *args):
+        import threading
+
+        self._value: Any = None
+        self._args = args
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self._value = fn(*args)
+            except BaseException as exc:  # handed to the caller by result()
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+
+    def cancel(self) -> None:
+        """Interrupt the DuckDB call running on the connection or cursor given first, and
+        wait for the thread to end."""
+        con = self._args[0] if self._args else None
+        with contextlib.suppress(Exception):
+            con.interrupt()
+        self._thread.join(timeout=30)
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def _pass_one(con, src: _Source, title_col, code_col, key_col, name):
+    """Table ``p1``: the distinct (title, code) pairs with their row count and two example
+    keys (an empty field is the empty title / code); returns the rows DuckDB rejected."""
+    con.execute("DROP TABLE IF EXISTS p1_rejects; DROP TABLE IF EXISTS p1_scans")
+    t = f"coalesce({_q(title_col)}, '')"
+    c = f"coalesce({_q(code_col)}, '')" if code_col else "''"
+    k = _q(key_col) if key_col else "NULL::VARCHAR"
+    keys = f"min({k}) AS k1, max({k}) AS k2"
+    group = f"{t}, {c}" if code_col else t
+    import duckdb
+
+    def run() -> None:
+        con.execute(
+            f"CREATE OR REPLACE TABLE p1 AS SELECT {t} AS t, {c} AS raw, count(*) AS n, "
+            f"{keys} FROM {_read_csv_sql(src, 'p1')} GROUP BY {group}"
+        )
+
+    try:
+        run()
+    except duckdb.InvalidInputException as exc:
+        if src.no_sniff or "sniffing" not in str(exc).lower():
+            raise
+        # A bad record in the sniffer's sample: read with the dialect we already know, so
+        # that the record is a skipped row with its line, not a failed file.
+        src.no_sniff = True
+        con.execute("DROP TABLE IF EXISTS p1_rejects; DROP TABLE IF EXISTS p1_scans")
+        run()
+    return con.execute(
+        "SELECT line, error_type, min(error_message), max(length(l) - length(replace(l, "
+        "chr(10), '')) + 1) FROM (SELECT *, rtrim(csv_line, chr(10) || chr(13)) AS l "
+        "FROM p1_rejects) GROUP BY line, error_type ORDER BY line"
+    ).fetchall()
+
+
+def _early_titles(con, src: _Source, title_col: str) -> list[str]:
+    """The distinct titles of the file's first ``EARLY_ROWS`` rows, read on a cursor of its
+    own while the taxonomy loads; ``[]`` if they cannot be read (pass 1 then reports why)."""
+    import duckdb
+
+    cur = con.cursor()
+    try:
+        return [
+            row[0]
+            for row in cur.execute(
+                f"SELECT DISTINCT coalesce(t, '') FROM (SELECT {_q(title_col)} AS t "
+                f"FROM {_read_csv_sql(src, None)} LIMIT {EARLY_ROWS})"
+            ).fetchall()
+        ]
+    except duckdb.Error:
+        return []
+    finally:
+        cur.close()
+
+
+_FOUND = re.compile(r"Found:\s*(\d+)")
+
+
+def _reject_problems(rejects, width: int) -> list[dict[str, Any]]:
+    """One problem per rejected record; a record that an unterminated quote stretched over
+    several lines says which lines were lost with it (``lines``: how many)."""
+    out = []
+    for line, kind, message, span in rejects:
+        line, span = int(line), int(span or 1)
+        if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
+            m = _FOUND.search(message or "")
+            found = f"{m.group(1)} fields" if m else "a different number of fields"
+            text = f"row has {found}; the header has {width}; row skipped"
+            out.append(_problem(line, "ragged-row", text))
+        elif kind in _BAD_TEXT:
+            out.append(_problem(line, "invalid-encoding", "row is not valid text; row skipped"))
+        elif kind == "UNQUOTED VALUE" and span > 1:
+            last = line + span - 1
+            text = (
+                f"an unterminated quote runs from line {line} to line {last}; "
+                f"lines {line}-{last} ({span} lines) skipped"
+            )
+            problem = _problem(line, "unterminated-quote", text)
+            problem["lines"] = span
+            out.append(problem)
+        else:
+            text = f"row cannot be read ({kind.lower()}); row skipped"
+            out.append(_problem(line, "unreadable-row", text))
+    return out
+
+
+def _copy_out(
+    con, src: _Source, title_col, code_col, tmp_name: str, out_path: Path, keep_order: bool
+) -> None:
+    """COPY the input rows, joined to their results (the tables of ``_Results``), into the
+    hidden temporary file ``tmp_name`` beside ``out_path`` (DuckDB makes no ``tmp_`` file of
+    its own); the caller replaces ``out_path`` with it, or removes it."""
+    import duckdb
+
+    con.execute("DROP TABLE IF EXISTS p2_rejects; DROP TABLE IF EXISTS p2_scans")
+    existing = [c for c in src.columns if c.casefold() in PP_COLUMNS]
+    star = "r.*" if not existing else f"r.* EXCLUDE ({', '.join(_q(c) for c in existing)})"
+    pp = ", ".join(f"m.{c}" for c in PP_COLUMNS if c != "pp_status")
+    # An empty field (NULL) is the empty title / code, as in the first pass.
+    code = f"coalesce(r.{_q(code_col)}, '')" if code_col else "''"
+    joins = (
+        f"LEFT JOIN pp_t m ON coalesce(r.{_q(title_col)}, '') = m.t "
+        f"LEFT JOIN pp_s s ON m.cls = s.cls AND {code} = s.raw"
+    )
+    query = (
+        f"COPY (SELECT {star}, {pp}, s.pp_status "
+        f"FROM {_read_csv_sql(src, 'p2')} r {joins}) "
+        f"TO {_lit(tmp_name)} (FORMAT csv, HEADER true, DELIMITER ',', USE_TMP_FILE false"
+    )
+    try:
+        try:
+            order = "true" if keep_order else "false"
+            con.execute(f"{query}, PRESERVE_ORDER {order})")
+        except duckdb.BinderException as exc:
+            if "preserve_order" not in str(exc).lower():
+                raise
+            # Older DuckDB (1.1.3 here) has no such COPY option; its writer follows the
+            # connection's preserve_insertion_order, which the caller has set.
+            con.execute(f"{query})")
+        if src.header and src.header != src.columns:
+            _restore_header(tmp_name, src, existing)
+    except duckdb.Error as exc:
+        text = _first_line(exc).split(' {"', 1)[0]
+        raise AuditError(f"{out_path}: cannot write the row output: {text}") from None
+
+
+def _restore_header(tmp_name: str, src: _Source, existing: list[str]) -> None:
+    """Give the output the input's own header names (blank or repeated ones were renamed
+    for DuckDB): rewrite the header line, streaming the rest of the file."""
+    import csv
+    import io
+    import shutil
+
+    names = [h for h, c in zip(src.header, src.columns, strict=True) if c not in existing]
+    line = io.StringIO()
+    csv.writer(line, lineterminator="\n").writerow([*names, *PP_COLUMNS])
+    fixed = tmp_name + ".h"
+    try:
+        with open(tmp_name, "rb") as fi, open(fixed, "wb") as fo:
+            fi.readline()
+            fo.write(line.getvalue().encode("utf-8"))
+            shutil.copyfileobj(fi, fo, 1 << 22)
+        os.replace(fixed, tmp_name)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(fixed)
+        raise
