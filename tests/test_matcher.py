@@ -280,7 +280,20 @@ def test_qualifiers_and_case_do_not_change_the_profession(title, suffix, case):
     base = match(title)
     varied = match(case(title + suffix))
     if base.status == "matched" and suffix != " Band 7":
-        assert varied.profession_id == base.profession_id
+        expected = base.profession_id
+        if (
+            suffix == " - CAMHS"
+            and expected == "adult-psychotherapist"
+            and "adult" not in title.lower()
+        ):
+            # A population word changes an unqualified psychotherapist (issue 10, item 3).
+            expected = "child-and-adolescent-psychotherapist"
+        assert varied.profession_id == expected
+
+
+def test_a_population_named_in_the_title_blocks_a_population_modifier():
+    assert match("Psychotherapist (Adult) - CAMHS").profession_id == "adult-psychotherapist"
+    assert match("Psychotherapist - CAMHS").profession_id == "child-and-adolescent-psychotherapist"
 
 
 def _labels():

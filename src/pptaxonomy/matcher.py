@@ -292,6 +292,10 @@ class Matcher:
                 )
         for mods in self._modifiers.values():
             mods.sort(key=lambda mt: -len(mt[0]))
+        self._modifier_blockers: dict[str, frozenset[str]] = {
+            target: frozenset(words)
+            for target, words in (rules.get("modifier_blockers") or {}).items()
+        }
 
         def add(text: str, pid: str, kind: str, level: str | None = None) -> None:
             key = self._content(self._expand(normalise_title(text).split()))
@@ -774,6 +778,8 @@ class Matcher:
                 continue
             free = {w: i for i, w in enumerate(words) if not covered[i]}
             for mod, target in mods:
+                if self._modifier_blockers.get(target, frozenset()) & free.keys():
+                    continue  # "Psychotherapist (Adult) - CAMHS" names its population
                 if all(w in free for w in mod):
                     text = " ".join((*mod, *words[h.start : h.end]))
                     if target not in self._group_of:
