@@ -76,6 +76,9 @@ class Registration:
 class Progression:
     to_profession: str
     sources: tuple[str, ...] = ()
+    route_kind: str | None = None
+    requirements: str | None = None
+    typical_duration: str | None = None
     confidence: str | None = None
     comment: str | None = None
 
