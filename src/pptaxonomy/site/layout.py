@@ -111,6 +111,17 @@ def bands_text(band_min: str | None, band_max: str | None) -> str:
     return f"Bands {band_min}\u2013{band_max}"
 
 
+def pay_text(pl) -> str:
+    """A level's pay as a short label: its AfC bands, or its other scale (such as Soulbury)."""
+    bands = bands_text(pl.band_min, pl.band_max)
+    if bands or not getattr(pl, "pay_scale", None) or pl.pay_scale == "agenda_for_change":
+        return bands
+    if pl.pay_scale == "soulbury":
+        note = (pl.pay_note or "").replace("scale ", "")
+        return note if note.startswith("Soulbury") and len(note) <= 16 else "Soulbury scale"
+    return "Own pay scale"
+
+
 def page(
     title: str,
     body: str,
