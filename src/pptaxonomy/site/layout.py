@@ -10,6 +10,7 @@ NAV = (
     ("levels.html", "Levels matrix"),
     ("career-map.html", "Career map"),
     ("crosswalk.html", "Crosswalk"),
+    ("search.html", "Title search"),
     ("downloads.html", "Downloads"),
 )
 
