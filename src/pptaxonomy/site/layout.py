@@ -67,6 +67,8 @@ dl.facts dd { margin: 0; }
 .filters label { display: block; font-weight: 700; }
 .filters input, .filters select { font: inherit; padding: .3rem .4rem; border: 2px solid #212b32;
   min-width: 16rem; }
+@media (max-width: 40rem) { .filters > div { flex: 1 1 100%; min-width: 0; }
+  .filters input, .filters select { min-width: 0; width: 100%; max-width: 100%; } }
 .visually-hidden { position: absolute !important; width: 1px; height: 1px; overflow: hidden;
   clip: rect(0 0 0 0); white-space: nowrap; }
 .map-layout { display: grid; gap: 1.5rem;
