@@ -158,3 +158,85 @@ def test_no_mapping_claims_a_profession_specific_nhs_code_exactly(tax):
 
 def test_sds_code_system_is_declared_retired(tax):
     assert tax.code_systems["sds-job-role"].code_system_status == "retired"
+
+
+# -- data release 0.2.0: review corrections, coverage and career routes ------------------------
+
+
+def _row(tax, profession, code_system, code=None):
+    return [
+        m
+        for m in tax.mappings_for(profession)
+        if m.code_system == code_system and (code is None or m.code == code)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("profession", "code_system", "code"),
+    [  # the review's wrong facts 1-6, as ONS's coding index v12 settles them
+        ("family-therapist", "soc-2020", "2229"),
+        ("family-therapist", "isco-08", "2635"),
+        ("education-mental-health-practitioner", "soc-2020", "2259/06"),
+        ("education-mental-health-practitioner", "isco-08", "2269"),
+        ("psychological-wellbeing-practitioner", "isco-08", "2634"),
+        ("assistant-psychologist", "soc-2020", "2226/99"),
+    ],
+)
+def test_review_corrections_are_in_the_crosswalk(tax, profession, code_system, code):
+    rows = _row(tax, profession, code_system, code)
+    assert rows and all("ons-soc2020-coding-index-v12" in m.sources for m in rows)
+
+
+def test_family_therapist_is_no_longer_in_2224(tax):
+    assert not _row(tax, "family-therapist", "soc-2020", "2224")
+
+
+@pytest.mark.parametrize("profession", ["cbt-therapist", "assistant-psychologist"])
+def test_esco_and_ons_disagreements_give_both_isco_rows(tax, profession):
+    rows = _row(tax, profession, "isco-08")
+    assert len({m.code for m in rows}) == 2
+    assert all("disagree" in (m.comment or "") for m in rows)
+
+
+def test_no_fact_cites_the_unverified_soc_listing(tax):
+    assert "soc-2020-unverified-listing" not in tax.sources
+    assert all("soc-2020-unverified-listing" not in m.sources for m in tax.mappings)
+
+
+def test_clinical_associate_psychologist_is_a_sourced_historic_label(tax):
+    (lab,) = [
+        x
+        for x in tax.professions["clinical-associate-psychologist"].labels
+        if x.text == "Clinical associate psychologist"
+    ]
+    assert lab.kind == "historic" and lab.sources
+
+
+def test_counsellor_entry_level_band_5_is_qualified_not_trainee(tax):
+    c = tax.professions["counsellor"]
+    assert c.level("qualified").band_min == "5"
+    assert "entry-level" not in c.level("trainee").title.lower()
+
+
+def test_counsellors_link_to_cosca_acc_and_hgi(tax):
+    regs = {r.register for r in tax.professions["counsellor"].registrations}
+    assert {"cosca-register", "acc-register", "hgi-register"} <= regs
+
+
+def test_educational_psychologists_have_soulbury_at_every_level(tax):
+    ep = tax.professions["educational-psychologist"]
+    assert ep.level_ids[0] == "assistant"
+    assert all(pl.pay_scale == "soulbury" for pl in ep.levels)
+
+
+def test_at_least_twenty_sourced_routes_between_professions(tax):
+    routes = [(p.id, g) for p in tax for g in p.progressions]
+    assert len(routes) >= 20
+    for frm, g in routes:
+        assert g.to_profession in tax.professions and g.to_profession != frm
+        assert g.sources and g.route_kind and g.requirements
+
+
+def test_every_profession_has_its_own_entry_route(tax):
+    routes = [p.entry_route for p in tax if not p.is_deprecated]
+    assert all(routes) and len(set(routes)) == len(routes)

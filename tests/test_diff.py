@@ -174,7 +174,8 @@ def test_notes_are_deterministic(pair: tuple[Path, Path]):
     first = _cli("diff", str(old), str(new), "--format", "md").output
     again = _cli("diff", str(old), str(new), "--format", "md").output
     assert first == again
-    assert first.startswith(f"# Taxonomy changes: {old} (0.1.0) to {new} (0.1.0)\n")
+    version = (old / "VERSION").read_text(encoding="utf-8").strip()
+    assert first.startswith(f"# Taxonomy changes: {old} ({version}) to {new} ({version})\n")
     assert "| relabelled | 1 |" in first and "**major**" in first
     tax_a, tax_b = pptaxonomy.load(old), pptaxonomy.load(new)
     assert format_md(diff_taxonomies(tax_a, tax_b)) == format_md(diff_taxonomies(tax_a, tax_b))

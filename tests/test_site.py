@@ -61,7 +61,7 @@ def test_every_profession_has_a_page(site, tax):
             assert f'id="level-{pl.level}"' in text
         for lab in p.labels:  # other names are shown, hidden (misspelt) labels are not
             if lab.kind == "hidden":
-                assert f"<li>{html.escape(lab.text)} " not in text
+                assert f"<li>{html.escape(lab.text)} <span" not in text
             else:
                 assert html.escape(lab.text) in text
 
@@ -172,3 +172,24 @@ def test_cli(tmp_path):
         main, ["site", "--out", str(tmp_path / "t"), "--artefacts", str(tmp_path / "none")]
     )
     assert result.exit_code == 2 and "no artefacts/" in result.stderr
+
+
+def test_career_map_shows_soulbury_and_what_each_entry_route_is(site, tax):
+    text = (site / "career-map.html").read_text(encoding="utf-8")
+    assert "Soulbury A" in text and "Soulbury B" in text
+    entry = re.findall(r'<a class="node entry".*?</a>', text, flags=re.S)
+    assert len(entry) == sum(1 for p in tax if p.entry_route)
+    labels = {re.sub(r"<[^>]+>", " ", e).split("\u2013 open")[0].strip() for e in entry}
+    assert "Entry route" not in labels and len(labels) > len(entry) // 2
+
+
+def test_profession_page_lists_route_requirements_and_duration(site, tax):
+    text = (site / "professions" / "psychological-wellbeing-practitioner.html").read_text(
+        encoding="utf-8"
+    )
+    (g,) = [
+        g
+        for g in tax.professions["psychological-wellbeing-practitioner"].progressions
+        if g.to_profession == "cbt-therapist"
+    ]
+    assert html.escape(g.requirements) in text and html.escape(g.typical_duration) in text

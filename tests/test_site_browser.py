@@ -219,8 +219,58 @@ def test_screenshots_for_the_readme(driver, site, shots):
     open_page(driver, site, "professions/psychological-wellbeing-practitioner.html")
     driver.set_window_size(1100, 1400)
     driver.save_screenshot(str(shots / "site-profession.png"))
+    open_page(driver, site, "career-map.html")
+    driver.set_window_size(390, 844)
+    driver.save_screenshot(str(shots / "site-career-map-390.png"))
+    open_page(driver, site, "search.html")
+    driver.set_window_size(1100, 900)
+    driver.find_element("id", "title-q").send_keys("Snr Clin Psych")
+    driver.save_screenshot(str(shots / "site-title-search.png"))
     driver.set_window_size(1400, 1000)
-    for name in ("site-career-map.png", "site-profession.png"):
+    names = ("site-career-map.png", "site-profession.png", "site-title-search.png")
+    for name in (*names, "site-career-map-390.png"):
         assert (shots / name).stat().st_size > 10_000
         if os.environ.get("PPTAXONOMY_UPDATE_SCREENSHOTS"):
             shutil.copyfile(shots / name, REPO / "docs" / "img" / name)
+
+
+@pytest.mark.parametrize(
+    ("query", "profession", "level"),
+    [
+        ("PWP", "psychological-wellbeing-practitioner", ""),
+        ("HIT", "cbt-therapist", ""),
+        ("EMHP", "education-mental-health-practitioner", ""),
+        ("Snr Clin Psych", "clinical-psychologist", "senior"),
+        ("IAPT therapist", "cbt-therapist", ""),
+    ],
+)
+def test_title_search_finds_the_right_profession_first(
+    driver, site, shots, query, profession, level
+):
+    open_page(driver, site, "search.html")
+    box = driver.find_element("id", "title-q")
+    box.send_keys(query)
+    first = driver.find_element("css selector", "#results li a").get_attribute("href")
+    assert f"/professions/{profession}.html" in first
+    if level:
+        assert first.endswith(f"#level-{level}")
+    assert severe(driver) == []
+
+
+def test_title_search_finds_nothing_for_an_unrelated_title(driver, site):
+    open_page(driver, site, "search.html")
+    driver.find_element("id", "title-q").send_keys("Staff Nurse")
+    assert driver.find_elements("css selector", "#results li") == []
+    assert driver.find_element("id", "results-status").text == "No profession found"
+
+
+@pytest.mark.parametrize("page_rel", ["career-map.html", "crosswalk.html", "search.html"])
+def test_no_horizontal_scroll_on_a_390px_phone(driver, site, page_rel):
+    open_page(driver, site, page_rel)
+    driver.set_window_size(390, 844)
+    try:
+        width = driver.execute_script("return document.documentElement.clientWidth")
+        scroll = driver.execute_script("return document.documentElement.scrollWidth")
+        assert scroll <= width, f"{page_rel} scrolls sideways: {scroll} > {width}"
+    finally:
+        driver.set_window_size(1400, 1000)

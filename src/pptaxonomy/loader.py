@@ -41,6 +41,8 @@ _NESTED: dict[type, dict[str, type]] = {
         "levels": model.ProfessionLevel,
         "registrations": model.Registration,
         "progressions": model.Progression,
+        "specialisms": model.Specialism,
+        "credentials": model.Credential,
     },
     model.Register: {"protected_titles": model.Label, "accreditation": model.Accreditation},
 }
@@ -52,6 +54,9 @@ _FIELDS = {
         model.ProfessionLevel,
         model.Registration,
         model.Progression,
+        model.Specialism,
+        model.Credential,
+        model.Exclusion,
         model.Accreditation,
         model.OccupationCode,
         model.Mapping,
@@ -131,6 +136,7 @@ class Taxonomy:
         self.levels: dict[str, model.Level] = {}
         self.professions: dict[str, model.Profession] = {}
         self.mappings: list[model.Mapping] = []
+        self.exclusions: list[model.Exclusion] = []
         self._yaml_codes: list[model.OccupationCode] = []
         self._by_id: dict[str, Any] = {}
         for path, container in containers:
@@ -146,6 +152,9 @@ class Taxonomy:
         for key, items in container.items():
             if key == "mappings":
                 self.mappings.extend(_build(model.Mapping, m, where) for m in items or ())
+                continue
+            if key == "exclusions":
+                self.exclusions.extend(_build(model.Exclusion, e, where) for e in items or ())
                 continue
             if key == "occupation_codes":
                 self._yaml_codes.extend(_build(model.OccupationCode, c, where) for c in items or ())

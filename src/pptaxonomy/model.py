@@ -76,7 +76,46 @@ class Registration:
 class Progression:
     to_profession: str
     sources: tuple[str, ...] = ()
+    route_kind: str | None = None
+    requirements: str | None = None
+    typical_duration: str | None = None
     confidence: str | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Specialism:
+    """A recognised area of advanced practice within a profession."""
+
+    name: str
+    sources: tuple[str, ...] = ()
+    confidence: str | None = None
+    description: str | None = None
+    qualification: str | None = None
+    register: str | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """A status members of a profession may hold beyond registration (not a profession)."""
+
+    name: str
+    sources: tuple[str, ...] = ()
+    confidence: str | None = None
+    description: str | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    """A job title deliberately left out of the taxonomy, with the reason."""
+
+    text: str
+    reason: str
+    sources: tuple[str, ...] = ()
+    confidence: str | None = None
+    related_profession: str | None = None
     comment: str | None = None
 
 
@@ -99,6 +138,8 @@ class Profession:
     entry_route: str | None = None
     training_route: str | None = None
     progressions: tuple[Progression, ...] = ()
+    specialisms: tuple[Specialism, ...] = ()
+    credentials: tuple[Credential, ...] = ()
     deprecated: bool = False
     replaced_by: str | None = None
     consider: tuple[str, ...] = ()

@@ -311,6 +311,19 @@ RULES: dict[str, Rule] = {
         "give the new entity a new identifier, and restore the released one (deprecated if "
         "withdrawn)",
     ),
+    # -- data 0.2.0: exclusions and routes ------------------------------------------------
+    "excluded-title-is-label": Rule(
+        "Excluded title names a profession",
+        "An exclusion's title is also the name or a label of an active profession, so the "
+        "taxonomy both includes and excludes it.",
+        "drop the label or the exclusion",
+    ),
+    "route-to-self": Rule(
+        "Route leads to its own profession",
+        "A progression's to_profession is the profession that holds it; progression within a "
+        "profession is told by its levels, not by a route.",
+        "point the route at another profession, or remove it",
+    ),
     # -- input -----------------------------------------------------------------------------
     "io-error": Rule(
         "File cannot be read",
@@ -961,6 +974,7 @@ class _Validator:
         self.check_mappings()
         self.check_labels()
         self.check_registers()
+        self.check_exclusions_and_routes()
         self.check_released_ids()
 
     def check_released_ids(self) -> None:
@@ -1549,6 +1563,41 @@ class _Validator:
                     lab,
                     (),
                     f"protected title {lab.data.get('text')!r} lacks {', '.join(missing)}",
+                )
+
+    def check_exclusions_and_routes(self) -> None:
+        """Exclusions must not name a profession; routes must lead to another profession."""
+        from .loader import normalise_label
+
+        named: dict[str, str] = {}
+        for obj in self.objects.get("Profession", ()):
+            if obj.ident is None or obj.deprecated:
+                continue
+            texts = [obj.data.get("name")]
+            labels = obj.data.get("labels")
+            if isinstance(labels, list):
+                texts += [lab.get("text") for lab in labels if isinstance(lab, dict)]
+            for text in texts:
+                if isinstance(text, str):
+                    named.setdefault(normalise_label(text), obj.ident)
+            routes = obj.data.get("progressions")
+            for i, route in enumerate(routes if isinstance(routes, list) else ()):
+                if isinstance(route, dict) and route.get("to_profession") == obj.ident:
+                    self.at(
+                        "route-to-self",
+                        obj,
+                        ("progressions", i, "to_profession"),
+                        f"the route from {obj.ident!r} leads back to {obj.ident!r}",
+                    )
+        for ex in self.objects.get("Exclusion", ()):
+            text = ex.data.get("text")
+            owner = named.get(normalise_label(text)) if isinstance(text, str) else None
+            if owner is not None:
+                self.at(
+                    "excluded-title-is-label",
+                    ex,
+                    ("text",),
+                    f"excluded title {text!r} also names the profession {owner!r}",
                 )
 
     def check_registers(self) -> None:

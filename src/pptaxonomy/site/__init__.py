@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from . import career_map, crosswalk, downloads, home, levels, profession
+from . import career_map, crosswalk, downloads, home, levels, profession, search
 from .layout import CSS
 
 MARKER = ".pptaxonomy-site"
@@ -30,6 +30,7 @@ def generate(tax, artefact_root: Path | str) -> dict[str, bytes]:
         "levels.html": levels.render(tax),
         "crosswalk.html": crosswalk.render(tax),
         "career-map.html": career_map.render(tax),
+        "search.html": search.render(tax),
     }
     for p in tax:
         files[f"professions/{p.id}.html"] = profession.render(tax, p)

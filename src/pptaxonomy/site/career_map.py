@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from .layout import bands_text, esc, js_literal, page
+from .layout import bands_text, esc, js_literal, page, pay_text
 
 LEFT = 16
 NAME_W = 196
@@ -112,6 +112,13 @@ def _text(x: float, y: float, lines: list[str], cls: str = "") -> str:
     return f'<text x="{x:g}" y="{y - 3:g}" text-anchor="middle"{attr}>{spans}</text>'
 
 
+def _entry_label(text: str) -> list[str]:
+    """The entry box's own words: what the route starts from, in at most two short lines."""
+    words = _first_sentence(text).rstrip(".").split()
+    short = " ".join(words[:5]) + ("\u2026" if len(words) > 5 else "")
+    return _wrap(short, 18)[:2]
+
+
 def _first_sentence(text: str) -> str:
     head, dot, _ = text.partition(". ")
     return head + ("." if dot else "")
@@ -169,7 +176,7 @@ def render(tax) -> str:
                     f'aria-label="{esc(p.name)}, entry route: '
                     f'{esc(_first_sentence(p.entry_route))}">'
                     f'<rect x="{x}" y="{top:g}" width="{NODE_W}" height="{NODE_H}"/>'
-                    f"{_text(x + NODE_W / 2, mid, ['Entry route'])}</a>"
+                    f"{_text(x + NODE_W / 2, mid, _entry_label(p.entry_route))}</a>"
                 )
                 row_nodes.append((x, x + NODE_W))
             for pl in p.levels:
@@ -177,7 +184,7 @@ def render(tax) -> str:
                     continue
                 x = col_x[pl.level]
                 lv = tax.levels[pl.level]
-                bands = bands_text(pl.band_min, pl.band_max) or "No band"
+                bands = pay_text(pl) or "No band"
                 col = 2 + levels.index(lv)
                 title = pl.title or f"{p.name} ({lv.name.lower()})"
                 nodes.append(
@@ -205,7 +212,7 @@ def render(tax) -> str:
                         tax.levels[pl.level].name,
                         (pl.title or "")
                         + (" \u2013 " if pl.title else "")
-                        + (bands_text(pl.band_min, pl.band_max) or "band not set"),
+                        + (pay_text(pl) or "band not set"),
                     ]
                     for pl in p.levels
                 ],

@@ -10,6 +10,7 @@ NAV = (
     ("levels.html", "Levels matrix"),
     ("career-map.html", "Career map"),
     ("crosswalk.html", "Crosswalk"),
+    ("search.html", "Title search"),
     ("downloads.html", "Downloads"),
 )
 
@@ -66,6 +67,8 @@ dl.facts dd { margin: 0; }
 .filters label { display: block; font-weight: 700; }
 .filters input, .filters select { font: inherit; padding: .3rem .4rem; border: 2px solid #212b32;
   min-width: 16rem; }
+@media (max-width: 40rem) { .filters > div { flex: 1 1 100%; min-width: 0; }
+  .filters input, .filters select { min-width: 0; width: 100%; max-width: 100%; } }
 .visually-hidden { position: absolute !important; width: 1px; height: 1px; overflow: hidden;
   clip: rect(0 0 0 0); white-space: nowrap; }
 .map-layout { display: grid; gap: 1.5rem;
@@ -109,6 +112,17 @@ def bands_text(band_min: str | None, band_max: str | None) -> str:
     if band_max is None or band_max == band_min:
         return f"Band {band_min}"
     return f"Bands {band_min}\u2013{band_max}"
+
+
+def pay_text(pl) -> str:
+    """A level's pay as a short label: its AfC bands, or its other scale (such as Soulbury)."""
+    bands = bands_text(pl.band_min, pl.band_max)
+    if bands or not getattr(pl, "pay_scale", None) or pl.pay_scale == "agenda_for_change":
+        return bands
+    if pl.pay_scale == "soulbury":
+        note = (pl.pay_note or "").replace("scale ", "")
+        return note if note.startswith("Soulbury") and len(note) <= 16 else "Soulbury scale"
+    return "Own pay scale"
 
 
 def page(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .layout import bands_text, esc, page
+from .layout import bands_text, esc, page, pay_text
 
 
 def render(tax) -> str:
@@ -29,7 +29,7 @@ def render(tax) -> str:
                 else:
                     cells.append(
                         f"<td>{esc(pl.title or lv.name)}<br>"
-                        f'<span class="band">{esc(bands_text(pl.band_min, pl.band_max))}'
+                        f'<span class="band">{esc(pay_text(pl))}'
                         "</span></td>"
                     )
             rows.append(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .layout import bands_text, esc, page
+from .layout import esc, page, pay_text
 
 LABEL_KINDS = {
     "alternative": "Alternative name",
@@ -85,7 +85,7 @@ def _levels(tax, p) -> str:
         rows.append(
             f'<tr id="level-{esc(pl.level)}"><th scope="row">{esc(name)}</th>'
             f"<td>{esc(pl.title or '')}</td>"
-            f'<td class="band">{esc(bands_text(pl.band_min, pl.band_max))}</td>'
+            f'<td class="band">{esc(pay_text(pl))}</td>'
             f"<td>{esc(pl.pay_note or '')}</td><td>{esc(pl.confidence or '')}</td></tr>"
         )
     return f"""<h2 id="levels">Levels and pay bands</h2>
@@ -111,7 +111,9 @@ def _routes(tax, p) -> str:
         items = "".join(
             f'<li><a href="{esc(g.to_profession)}.html">'
             f"{esc(tax.professions[g.to_profession].name)}</a>"
-            + (f" \u2013 {esc(g.comment)}" if g.comment else "")
+            + (f" \u2013 {esc(g.requirements)}" if g.requirements else "")
+            + (f" Typical duration: {esc(g.typical_duration)}." if g.typical_duration else "")
+            + (f" {esc(g.comment)}" if g.comment and not g.requirements else "")
             + "</li>"
             for g in onward
         )
