@@ -138,17 +138,28 @@ def _owl2_dl(graph: Graph, inputs: Inputs) -> None:
 
     * ``xsd:pattern`` facets: XML Schema regular expressions are anchored and have no ``^``/``$``
       anchors, so the schema's ``^...$`` are dropped (the JSON Schema keeps them).
+    * A ``-`` ending a character class is escaped (``\\-``) for HermiT.
+    * ``xsd:date`` is not in the OWL 2 datatype map (HermiT stops on it): in the OWL it is
+      ``rdfs:Literal`` (the data keeps ``xsd:date`` literals, which SHACL checks).
     * The ontology gets a version IRI (``<ontology>/<version>``) and its ``dcterms:license`` is
       the licence IRI, not a string.
     """
-    from rdflib import OWL, RDF, Literal, URIRef
+    from rdflib import OWL, RDF, RDFS, Literal, URIRef
     from rdflib.namespace import DCTERMS, XSD
 
     for s, p, o in list(graph.triples((None, XSD.pattern, None))):
         text = str(o)
         if text.startswith("^") and text.endswith("$") and not text.endswith("\\$"):
+            text = text[1:-1]
+        # A ``-`` closing a character class, escaped: legal XML Schema either way, but
+        # HermiT's regex engine rejects the bare form.
+        text = text.replace("-]", "\\-]")
+        if text != str(o):
             graph.remove((s, p, o))
-            graph.add((s, p, Literal(text[1:-1])))
+            graph.add((s, p, Literal(text)))
+    for s, p, o in list(graph.triples((None, None, XSD.date))):
+        graph.remove((s, p, o))
+        graph.add((s, p, RDFS.Literal))
     for ontology in list(graph.subjects(RDF.type, OWL.Ontology)):
         graph.remove((ontology, DCTERMS.license, None))
         graph.add((ontology, DCTERMS.license, URIRef(inputs.licence)))
