@@ -410,3 +410,44 @@ def test_fhir_check_rejects_broken_copies(tree, tmp_path):
     assert result.returncode == 1
     assert "schema /status" in result.stdout
     assert "invariant cmd-1 fails" in result.stdout
+
+
+# -- The crosswalk workbook --------------------------------------------------------------------
+
+
+def test_workbook_has_a_cover_and_one_marked_up_text_table_per_code_system(tree, tax):
+    from openpyxl import load_workbook
+
+    from pptaxonomy.export.crosswalk import CSV_COLUMNS
+
+    path = tree / "mappings/pptaxonomy-crosswalks.xlsx"
+    wb = load_workbook(path)
+    systems = sorted(p.name.removesuffix(".csv") for p in (tree / "mappings").glob("*.csv"))
+    assert wb.sheetnames[0] == "Cover" and sorted(wb.sheetnames[1:]) == systems
+    cover = {r[0].value: r[1].value for r in wb["Cover"].iter_rows() if r[0].value}
+    assert cover["Data version"] == tax.data_version
+    assert cover["Licence"].startswith("https://")
+    assert tax.data_version in cover["How to cite"]
+    assert all(c in cover for c, _ in CSV_COLUMNS)  # column notes
+    for system in systems:
+        ws = wb[system]
+        assert len(ws.tables) == 1
+        (table,) = ws.tables.values()
+        assert table.ref.startswith("A1:") and table.headerRowCount in (None, 1)
+        header = [c.value for c in ws[1]]
+        assert header == [c for c, _ in CSV_COLUMNS]
+        csv_rows = (tree / "mappings" / f"{system}.csv").read_bytes().decode().split("\r\n")
+        assert ws.max_row == len([r for r in csv_rows if r]), system
+        code = header.index("code")
+        for row in ws.iter_rows(min_row=2):
+            assert all(c.data_type == "s" or c.value is None for c in row)
+            assert row[code].number_format == "@"
+    assert not wb["Cover"].merged_cells.ranges
+
+
+def test_workbook_bytes_are_reproducible(tree, tmp_path):
+    from pptaxonomy.export.build import build
+
+    build(tmp_path)
+    name = "mappings/pptaxonomy-crosswalks.xlsx"
+    assert (tmp_path / name).read_bytes() == (tree / name).read_bytes()
