@@ -18,6 +18,8 @@ Layout (relative to ``--out``)::
     mappings/<system>.conceptmap.json    the same crosswalk as a FHIR R4 ConceptMap
     mappings/csv-metadata.json           CSVW metadata of the CSV files
     mappings/pptaxonomy.codesystem.json  FHIR R4 CodeSystem of professions, groups and levels
+    mappings/<system>.codesystem.json    FHIR R4 CodeSystem of a target code system
+    mappings/<id>.valueset.json          FHIR R4 ValueSets (professions, groups, levels, NHS codes)
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def generate(inputs: Inputs) -> dict[str, bytes]:
     """Every artefact, as relative path -> bytes. Writes nothing."""
     from linkml_runtime.utils.schemaview import SchemaView
 
-    from . import crosswalk, fhir, jsonschema, rdf
+    from . import crosswalk, fhir, fhir_codesystems, jsonschema, rdf
 
     files: dict[str, bytes] = {}
     a, m = ARTEFACTS, MAPPINGS
@@ -67,6 +69,7 @@ def generate(inputs: Inputs) -> dict[str, bytes]:
         files[f"{m}/{system}.conceptmap.json"] = fhir.conceptmap(inputs, system)
     files[f"{m}/csv-metadata.json"] = crosswalk.csv_metadata(inputs, systems)
     files[f"{m}/pptaxonomy.codesystem.json"] = fhir.codesystem(inputs)
+    files.update({f"{m}/{name}": data for name, data in fhir_codesystems.files(inputs).items()})
     return files
 
 

@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any
 
+from . import fhir_codesystems
 from .common import BASE, FHIR_BASE, CrosswalkRow, Inputs, crosswalk_rows, entity_iri
 from .provenance import Provenance
 
@@ -109,9 +110,11 @@ def codesystem(inputs: Inputs) -> bytes:
             core_twelve=p.core_twelve,
         )
         concepts.append(concept)
+    concepts.extend(fhir_codesystems.level_concepts(inputs))
     concepts.sort(key=lambda c: c["code"])
     prop_defs = [
-        ("kind", None, "code", "profession, level or group"),
+        ("level", LEVEL_PROPERTY, "code", "The level of a profession-at-level concept"),
+        ("kind", None, "code", "profession, level, group or profession-level"),
         (
             "parent",
             "http://hl7.org/fhir/concept-properties#parent",
@@ -204,11 +207,12 @@ def conceptmap(inputs: Inputs, system: str) -> bytes:
     group: dict[str, Any] = {
         "source": CODESYSTEM_URL,
         "sourceVersion": inputs.data_version,
-        "target": cs.url or entity_iri(system),
+        "target": fhir_codesystems.canonical_url(system),
     }
     if cs.version:
         group["targetVersion"] = cs.version
     group["element"] = [elements[k] for k in sorted(elements)]
+    group["element"].extend(fhir_codesystems.level_elements(inputs, system))
     resource = {
         "resourceType": "ConceptMap",
         "id": f"pptaxonomy-to-{system}",
