@@ -651,7 +651,8 @@ def translate(store: Store, params: Params, cm_id: str | None = None) -> dict[st
             raise FhirError(404, "not-found", f"The concept map '{url}' is not known")
         maps = [cm]
     else:
-        maps = list(store.by_id["ConceptMap"].values())
+        # By URL and version, not id: resources passed in tx-resource may share an id.
+        maps = [cm for versions in store.by_url["ConceptMap"].values() for cm in versions]
     depends = {}
     for d in params.all("dependsOn"):
         if isinstance(d, dict) and "part" in d:
@@ -712,14 +713,15 @@ def translate(store: Store, params: Params, cm_id: str | None = None) -> dict[st
                     ],
                 }
             )
-        parts.append({"name": "source", "valueUri": m["source"]})
+        # R5's originMap (url|version), as the HL7 test cases and tx.fhir.org answer in R4 too.
+        parts.append({"name": "originMap", "valueCanonical": m["source"]})
         out.append({"name": "match", "part": parts})
     return {"resourceType": "Parameters", "parameter": out}
 
 
 def _group_matches(group, code, reverse, depends, cm) -> list[dict[str, Any]]:
     out = []
-    source_url = cm.get("url", "")
+    source_url = cm.get("url", "") + (f"|{cm['version']}" if cm.get("version") else "")
     for el in group.get("element", []):
         for t in el.get("target", []):
             eq = t.get("equivalence") or t.get("relationship") or "equivalent"

@@ -161,10 +161,12 @@ class Store:
         self.by_id[rtype][rid] = resource
         url = resource.get("url")
         if url:
+            # A ConceptMap with the same url|version is kept beside the other (the HL7 test
+            # cases pass two such maps for different systems); $translate reads both.
             versions = [
                 r
                 for r in self.by_url[rtype].get(url, [])
-                if r.get("version") != resource.get("version")
+                if rtype == "ConceptMap" or r.get("version") != resource.get("version")
             ]
             versions.append(resource)
             versions.sort(key=lambda r: _version_key(r.get("version")))
