@@ -524,9 +524,8 @@ def expand(
     designations = params.bool("includeDesignations")
     contains = []
     for cs, c in page:
+        # The version is in the used-codesystem parameter, as the HL7 test cases expect.
         entry: dict[str, Any] = {"system": cs.url}
-        if cs.version:
-            entry["version"] = cs.version
         if c.abstract:
             entry["abstract"] = True
         if c.inactive:
@@ -564,8 +563,9 @@ def expand(
         "total": total,
         "offset": offset,
         "parameter": eparams,
-        "contains": contains,
     }
+    if contains:  # FHIR JSON has no empty arrays
+        expansion["contains"] = contains
     out = {k: v for k, v in vs.items() if k not in ("expansion", "text")}
     out["expansion"] = expansion
     return out
