@@ -110,10 +110,13 @@ def compare(expected: Any, actual: Any, path: str = "") -> str | None:
 
 def _compare_arrays(expected: list, actual: list, path: str) -> str | None:
     used: set[int] = set()
-    for i, item in enumerate(expected):
-        hit = next(
-            (j for j, a in enumerate(actual) if j not in used and compare(item, a) is None), None
-        )
+    fits = [[j for j, a in enumerate(actual) if compare(item, a) is None] for item in expected]
+    # Required items first, the most constrained first, so a loose item cannot take the only
+    # answer a strict one fits.
+    order = sorted(range(len(expected)), key=lambda i: (_optional(expected[i]), len(fits[i])))
+    for i in order:
+        item = expected[i]
+        hit = next((j for j in fits[i] if j not in used), None)
         if hit is None:
             if _optional(item):
                 continue

@@ -168,14 +168,16 @@ def lookup(store: Store, params: Params, cs_id: str | None = None) -> dict[str, 
 # -- $validate-code --------------------------------------------------------------------------
 
 
-def _codings(params: Params) -> tuple[list[dict[str, Any]], str, dict | None]:
+def _codings(
+    params: Params, system_names: tuple[str, ...] = ("system", "url")
+) -> tuple[list[dict[str, Any]], str, dict | None]:
     cc = params.get("codeableConcept")
     if isinstance(cc, dict):
         return list(cc.get("coding") or []), "CodeableConcept", cc
     coding = params.get("coding")
     if isinstance(coding, dict):
         return [coding], "Coding", None
-    return [_coding_in(params)], "", None
+    return [_coding_in(params, system_names=system_names)], "", None
 
 
 def _check_display(concept: Concept, display: str | None) -> bool:
@@ -581,7 +583,7 @@ def validate_code_vs(store: Store, params: Params, vs_id: str | None = None) -> 
     """ValueSet/$validate-code for a code, a Coding or a CodeableConcept."""
     vs = _valueset(store, params, vs_id)
     members = ValueSetMembers(store, vs, params)
-    codings, kind, cc = _codings(params)
+    codings, kind, cc = _codings(params, ("system",))  # url names the value set here
     if kind == "" and "system" not in codings[0]:
         systems = {cs.url for cs, _ in members.items}
         if len(systems) == 1:
