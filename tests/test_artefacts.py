@@ -354,7 +354,8 @@ def test_fhir_codesystem_parses_as_r4(tax):
     data = artefact("mappings/pptaxonomy.codesystem.json").read_text(encoding="utf-8")
     cs = CodeSystem.model_validate_json(data)
     codes = {c.code for c in cs.concept}
-    assert set(tax.professions) | set(tax.levels) | set(tax.groups) == codes
+    at_level = {f"{p.id}/{pl.level}" for p in tax.professions.values() for pl in p.levels}
+    assert set(tax.professions) | set(tax.levels) | set(tax.groups) | at_level == codes
     assert cs.count == len(codes) and cs.version == tax.data_version
     with pytest.raises(ValueError):  # the model is strict: not a vacuous parse
         CodeSystem.model_validate({**json.loads(data), "unknownElement": 1})
@@ -371,7 +372,11 @@ def test_fhir_conceptmaps_parse_as_r4_with_r4_equivalence(tax):
         system = path.name.removesuffix(".conceptmap.json")
         (group,) = cm.group
         assert group.source == "https://w3id.org/pptaxonomy/fhir/CodeSystem/pptaxonomy"
-        targets = [(e.code, t) for e in group.element for t in e.target]
+        targets = [(e.code, t) for e in group.element for t in e.target if "/" not in e.code]
+        # Level rows appear again under their profession-at-level code, without dependsOn.
+        at_level = [(e.code, t) for e in group.element for t in e.target if "/" in e.code]
+        assert len(at_level) == sum(1 for _, t in targets if t.dependsOn)
+        assert all(not t.dependsOn for _, t in at_level)
         csv_rows = (built_tree() / "mappings" / f"{system}.csv").read_text().count("\n") - 1
         assert len(targets) == csv_rows  # the same rows as the CSV (and the SSSOM file)
         for code, t in targets:

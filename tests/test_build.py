@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -308,6 +309,7 @@ def test_the_docs_describe_every_artefact_and_csv_column():
         assert f"| `{column}` |" in docs, column
     for rel in tree(built_tree()):
         name = rel.split("/", 1)[1]
+        name = re.sub(r"^[a-z0-9-]+\.valueset\.json$", "<id>.valueset.json", name)
         for system in ("nhs-occupation-code", "sds-job-role", "soc-2020", "isco-08"):
             name = name.replace(system, "<system>")
         name = name.replace("esco-occupation", "<system>")

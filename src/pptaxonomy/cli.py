@@ -411,3 +411,28 @@ def site_cmd(out: str, taxonomy: str | None, artefacts: str) -> None:
         click.echo(f"error: {out}: cannot write the site ({exc.strerror or exc})", err=True)
         sys.exit(2)
     click.echo(f"site: {len(files)} files in {out}; open {out}/index.html")
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
+def serve_cmd(host: str, port: int) -> None:
+    """Run a read-only FHIR R4 terminology server over the taxonomy (needs the serve extra).
+
+    \b
+    Examples:
+      pptaxonomy serve
+      curl 'http://127.0.0.1:8080/CodeSystem/$lookup?system=https://w3id.org/pptaxonomy/fhir/CodeSystem/pptaxonomy&code=clinical-psychologist'
+    """
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+
+        from .serve import run
+    except ModuleNotFoundError as exc:
+        raise click.ClickException(
+            f"pptaxonomy serve needs the serve extra ({exc.name} is missing): "
+            "pip install 'pptaxonomy[serve]'"
+        ) from None
+    click.echo(f"pptaxonomy serve: FHIR R4 terminology server on http://{host}:{port}/", err=True)
+    run(host, port)

@@ -19,6 +19,8 @@ Layout (relative to ``--out``)::
     mappings/csv-metadata.json           CSVW metadata of the CSV files
     mappings/pptaxonomy.codesystem.json  FHIR R4 CodeSystem of professions, groups and levels
     mappings/pptaxonomy-crosswalks.xlsx  the crosswalks as an accessible Excel workbook
+    mappings/<system>.codesystem.json    FHIR R4 CodeSystem of a target code system
+    mappings/<id>.valueset.json          FHIR R4 ValueSets (professions, groups, levels, NHS codes)
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def generate(inputs: Inputs) -> dict[str, bytes]:
     """Every artefact, as relative path -> bytes. Writes nothing."""
     from linkml_runtime.utils.schemaview import SchemaView
 
-    from . import crosswalk, fhir, jsonschema, rdf, workbook
+    from . import crosswalk, fhir, fhir_codesystems, jsonschema, rdf, workbook
 
     files: dict[str, bytes] = {}
     a, m = ARTEFACTS, MAPPINGS
@@ -69,6 +71,7 @@ def generate(inputs: Inputs) -> dict[str, bytes]:
     files[f"{m}/csv-metadata.json"] = crosswalk.csv_metadata(inputs, systems)
     files[f"{m}/pptaxonomy.codesystem.json"] = fhir.codesystem(inputs)
     files[f"{m}/pptaxonomy-crosswalks.xlsx"] = workbook.workbook(inputs, systems)
+    files.update({f"{m}/{name}": data for name, data in fhir_codesystems.files(inputs).items()})
     return files
 
 

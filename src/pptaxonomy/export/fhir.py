@@ -23,12 +23,12 @@ import re
 from html import escape
 from typing import Any
 
+from . import fhir_codesystems
 from .common import BASE, FHIR_BASE, CrosswalkRow, Inputs, crosswalk_rows, entity_iri
 from .provenance import Provenance
 
 CODESYSTEM_URL = FHIR_BASE + "CodeSystem/pptaxonomy"
 # Code system identifiers registered in HL7 Terminology (THO), by the taxonomy's system id.
-HL7_SYSTEM = {"isco-08": "http://www.ilo.org/public/english/bureau/stat/isco/isco08/"}
 XHTML = "http://www.w3.org/1999/xhtml"
 LEVEL_PROPERTY = BASE + "level"  # the schema slot ProfessionLevel.level
 
@@ -68,8 +68,7 @@ def release_date(inputs: Inputs) -> str:
 
 def target_system(inputs: Inputs, system: str) -> str:
     """The canonical ``system`` of a target code system (THO's identifier where it has one)."""
-    cs = inputs.tax.code_systems[system]
-    return HL7_SYSTEM.get(system) or cs.url or entity_iri(system)
+    return fhir_codesystems.canonical_url(system)
 
 
 def _pascal(text: str) -> str:
@@ -134,9 +133,11 @@ def codesystem(inputs: Inputs) -> bytes:
             core_twelve=p.core_twelve,
         )
         concepts.append(concept)
+    concepts.extend(fhir_codesystems.level_concepts(inputs))
     concepts.sort(key=lambda c: c["code"])
     prop_defs = [
-        ("kind", None, "code", "profession, level or group"),
+        ("level", LEVEL_PROPERTY, "code", "The level of a profession-at-level concept"),
+        ("kind", None, "code", "profession, level, group or profession-level"),
         (
             "parent",
             "http://hl7.org/fhir/concept-properties#parent",
@@ -243,6 +244,7 @@ def conceptmap(inputs: Inputs, system: str) -> bytes:
         "a level holds for the profession at that level only; equivalence unmatched means "
         "the code system has no code for the profession."
     )
+    group["element"].extend(fhir_codesystems.level_elements(inputs, system))
     resource = {
         "resourceType": "ConceptMap",
         "id": f"pptaxonomy-to-{system}",

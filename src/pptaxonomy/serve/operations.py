@@ -1,0 +1,761 @@
+"""The terminology operations: $lookup, $validate-code, $subsumes, $expand and $translate.
+
+Each takes the request's ``Store`` (with any ``tx-resource`` added) and its ``Params`` and
+returns a FHIR resource as a dict, or raises ``FhirError`` (rendered as an OperationOutcome).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from .errors import FhirError
+from .params import Params
+from .resources import CodeSystemIndex, Concept, Store
+
+TX_ISSUE = "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type"
+MAX_EXPANSION = 10_000
+
+
+def _param(name: str, value: Any) -> dict[str, Any]:
+    if isinstance(value, bool):
+        return {"name": name, "valueBoolean": value}
+    if isinstance(value, int):
+        return {"name": name, "valueInteger": value}
+    if isinstance(value, dict) and "resourceType" in value:
+        return {"name": name, "resource": value}
+    if isinstance(value, dict) and "system" in value:
+        return {"name": name, "valueCoding": value}
+    if isinstance(value, dict) and "coding" in value:
+        return {"name": name, "valueCodeableConcept": value}
+    key = {"code": "valueCode", "system": "valueUri", "outcome": "valueCode"}.get(
+        name, "valueString"
+    )
+    return {"name": name, key: value}
+
+
+def parameters(*pairs: tuple[str, Any]) -> dict[str, Any]:
+    """A Parameters resource from (name, value) pairs; None values are left out."""
+    return {
+        "resourceType": "Parameters",
+        "parameter": [_param(n, v) for n, v in pairs if v is not None],
+    }
+
+
+def _issue(severity: str, code: str, tx_code: str, text: str, where: str | None) -> dict:
+    issue: dict[str, Any] = {
+        "severity": severity,
+        "code": code,
+        "details": {"coding": [{"system": TX_ISSUE, "code": tx_code}], "text": text},
+    }
+    if where:
+        issue["location"] = [where]
+        issue["expression"] = [where]
+    return issue
+
+
+def _codesystem(store: Store, system: str | None, version: str | None) -> CodeSystemIndex:
+    if not system:
+        raise FhirError(400, "required", "a code system (system or url) is required")
+    cs = store.codesystem(system, version)
+    if cs is None:
+        known = store.versions("CodeSystem", system)
+        if known and version:
+            raise FhirError(
+                404,
+                "not-found",
+                f"A definition for CodeSystem '{system}' version '{version}' could not be "
+                f"found, so the code cannot be validated. Valid versions: {', '.join(known)}",
+            )
+        raise FhirError(
+            404,
+            "not-found",
+            f"A definition for CodeSystem '{system}' could not be found, so the code cannot "
+            "be validated",
+        )
+    return cs
+
+
+def _coding_in(params: Params, code_names=("code",), system_names=("system", "url")) -> dict:
+    """The Coding a request names: ``coding``, or ``code`` with ``system`` and ``version``."""
+    coding = params.get("coding")
+    if isinstance(coding, dict):
+        return coding
+    code = params.str(*code_names)
+    if code is None:
+        raise FhirError(400, "required", "a code (code, coding or codeableConcept) is required")
+    out = {"code": code}
+    system = params.str(*system_names)
+    if system:
+        out["system"] = system
+    version = params.str("version", "systemVersion")
+    if version:
+        out["version"] = version
+    display = params.str("display")
+    if display:
+        out["display"] = display
+    return out
+
+
+# -- $lookup ---------------------------------------------------------------------------------
+
+
+def lookup(store: Store, params: Params, cs_id: str | None = None) -> dict[str, Any]:
+    """CodeSystem/$lookup: name, version, display, definition, designations and properties."""
+    coding = _coding_in(params)
+    if cs_id:
+        coding.setdefault("system", store.read("CodeSystem", cs_id).get("url"))
+    cs = _codesystem(store, coding.get("system"), coding.get("version"))
+    concept = cs.get(coding["code"])
+    if concept is None:
+        raise FhirError(
+            404,
+            "not-found",
+            f"Unknown code '{coding['code']}' in the CodeSystem '{cs.url}'"
+            + (f" version '{cs.version}'" if cs.version else ""),
+        )
+    wanted = {str(v) for v in params.all("property")}
+    out: list[dict[str, Any]] = [
+        {"name": "code", "valueCode": concept.code},
+        {"name": "system", "valueUri": cs.url},
+        {"name": "name", "valueString": cs.resource.get("name", cs.url)},
+    ]
+    if cs.version:
+        out.append({"name": "version", "valueString": cs.version})
+    if concept.display:
+        out.append({"name": "display", "valueString": concept.display})
+    if concept.definition:
+        out.append({"name": "definition", "valueString": concept.definition})
+    out.append({"name": "abstract", "valueBoolean": concept.abstract})
+    for d in concept.designations:
+        parts = []
+        if d.get("language"):
+            parts.append({"name": "language", "valueCode": d["language"]})
+        if d.get("use"):
+            parts.append({"name": "use", "valueCoding": d["use"]})
+        parts.append({"name": "value", "valueString": d.get("value", "")})
+        out.append({"name": "designation", "part": parts})
+
+    def want(code: str) -> bool:
+        return not wanted or code in wanted or "*" in wanted
+
+    props: list[tuple[str, str, Any, str | None]] = []
+    for p in concept.properties:
+        key = next((k for k in p if k.startswith("value")), None)
+        if key:
+            props.append((p["code"], key, p[key], None))
+    if not any(p[0] == "inactive" for p in props):
+        props.append(("inactive", "valueBoolean", concept.inactive, None))
+    for parent in concept.parents:
+        if not any(p[0] == "parent" and p[2] == parent for p in props):
+            desc = cs.concepts[parent].display if parent in cs.concepts else None
+            props.append(("parent", "valueCode", parent, desc))
+    for child in concept.children:
+        props.append(("child", "valueCode", child, cs.concepts[child].display))
+    for code, key, value, desc in props:
+        if not want(code):
+            continue
+        parts = [{"name": "code", "valueCode": code}]
+        if desc:
+            parts.append({"name": "description", "valueString": desc})
+        parts.append({"name": "value", key: value})
+        out.append({"name": "property", "part": parts})
+    return {"resourceType": "Parameters", "parameter": out}
+
+
+# -- $validate-code --------------------------------------------------------------------------
+
+
+def _codings(
+    params: Params, system_names: tuple[str, ...] = ("system", "url")
+) -> tuple[list[dict[str, Any]], str, dict | None]:
+    cc = params.get("codeableConcept")
+    if isinstance(cc, dict):
+        return list(cc.get("coding") or []), "CodeableConcept", cc
+    coding = params.get("coding")
+    if isinstance(coding, dict):
+        return [coding], "Coding", None
+    return [_coding_in(params, system_names=system_names)], "", None
+
+
+def _check_display(concept: Concept, display: str | None) -> bool:
+    if not display:
+        return True
+    wanted = display.strip().lower()
+    return any(wanted == t.strip().lower() for t in concept.labels if t)
+
+
+def validate_code_cs(store: Store, params: Params, cs_id: str | None = None) -> dict[str, Any]:
+    """CodeSystem/$validate-code: is the code in the code system (and is the display right)?"""
+    codings, kind, cc = _codings(params)
+    if cs_id:
+        url = store.read("CodeSystem", cs_id).get("url")
+        for c in codings:
+            c.setdefault("system", url)
+    return _validate(store, params, codings, kind, cc, None)
+
+
+def _validate(
+    store: Store,
+    params: Params,
+    codings: list[dict[str, Any]],
+    kind: str,
+    cc: dict | None,
+    members: ValueSetMembers | None,
+) -> dict[str, Any]:
+    issues: list[dict[str, Any]] = []
+    messages: list[str] = []
+    ok_coding: tuple[dict, Concept, CodeSystemIndex] | None = None
+    for i, coding in enumerate(codings):
+        prefix = f"{kind}.coding[{i}]" if kind == "CodeableConcept" else kind or None
+
+        def where(el: str, prefix: str | None = prefix) -> str:
+            return f"{prefix}.{el}" if prefix else el
+
+        code = coding.get("code")
+        system = coding.get("system")
+        if not code:
+            raise FhirError(400, "required", "a code is required")
+        if not system:
+            msg = f"Coding has no system. A code with no system has no defined meaning: {code}"
+            issues.append(_issue("error", "invalid", "invalid-data", msg, where("system")))
+            messages.append(msg)
+            continue
+        cs = store.codesystem(system, coding.get("version"))
+        if cs is None:
+            msg = (
+                f"A definition for CodeSystem '{system}' could not be found, so the code "
+                "cannot be validated"
+            )
+            issues.append(_issue("error", "not-found", "not-found", msg, where("system")))
+            messages.append(msg)
+            continue
+        concept = cs.get(code)
+        if concept is None:
+            msg = f"Unknown code '{code}' in the CodeSystem '{cs.url}'" + (
+                f" version '{cs.version}'" if cs.version else ""
+            )
+            issues.append(_issue("error", "code-invalid", "invalid-code", msg, where("code")))
+            messages.append(msg)
+            continue
+        if concept.code != code:
+            msg = f"The code '{code}' differs in case from '{concept.code}'"
+            issues.append(_issue("information", "business-rule", "code-rule", msg, where("code")))
+        if members is not None and not members.contains(cs.url, concept.code):
+            msg = (
+                f"The provided code '{cs.url}#{code}' was not found in the value set "
+                f"'{members.url}'"
+            )
+            issues.append(_issue("error", "code-invalid", "not-in-vs", msg, where("code")))
+            messages.append(msg)
+            continue
+        if not _check_display(concept, coding.get("display")):
+            msg = (
+                f"Wrong Display Name '{coding.get('display')}' for {cs.url}#{concept.code}. "
+                f"Valid display is '{concept.display}'"
+            )
+            issues.append(_issue("error", "invalid", "invalid-display", msg, where("display")))
+            messages.append(msg)
+            ok_coding = ok_coding or (coding, concept, cs)
+            continue
+        if concept.inactive:
+            msg = f"The concept '{concept.code}' is inactive and its use should be reviewed"
+            issues.append(_issue("warning", "business-rule", "code-comment", msg, where("code")))
+        ok_coding = ok_coding or (coding, concept, cs)
+    display_errors = any(i["details"]["coding"][0]["code"] == "invalid-display" for i in issues)
+    result = ok_coding is not None and not display_errors
+    if kind == "CodeableConcept" and ok_coding is not None and members is not None:
+        result = not display_errors
+    out: list[tuple[str, Any]] = [("result", result)]
+    if ok_coding is not None:
+        coding, concept, cs = ok_coding
+        out += [("code", concept.code), ("system", cs.url), ("version", cs.version)]
+        out.append(("display", concept.display))
+        if concept.inactive:
+            out.append(("inactive", True))
+    elif codings and kind != "CodeableConcept":
+        out += [("code", codings[0].get("code")), ("system", codings[0].get("system"))]
+    if cc is not None:
+        out.append(("codeableConcept", cc))
+    if messages:
+        out.append(("message", "; ".join(messages)))
+    if issues:
+        out.append(("issues", {"resourceType": "OperationOutcome", "issue": issues}))
+    return parameters(*out)
+
+
+# -- $subsumes -------------------------------------------------------------------------------
+
+
+def subsumes(store: Store, params: Params, cs_id: str | None = None) -> dict[str, Any]:
+    """CodeSystem/$subsumes: equivalent, subsumes, subsumed-by or not-subsumed."""
+    a = params.get("codingA")
+    b = params.get("codingB")
+    system = params.str("system")
+    if cs_id:
+        system = system or store.read("CodeSystem", cs_id).get("url")
+    code_a = a.get("code") if isinstance(a, dict) else params.str("codeA")
+    code_b = b.get("code") if isinstance(b, dict) else params.str("codeB")
+    if isinstance(a, dict):
+        system = system or a.get("system")
+    if not code_a or not code_b:
+        raise FhirError(400, "required", "$subsumes needs codeA and codeB (or codingA/codingB)")
+    cs = _codesystem(store, system, params.str("version"))
+    for code in (code_a, code_b):
+        if cs.get(code) is None:
+            raise FhirError(404, "not-found", f"Unknown code '{code}' in the CodeSystem '{cs.url}'")
+    ca, cb = cs.get(code_a).code, cs.get(code_b).code
+    if ca == cb:
+        outcome = "equivalent"
+    elif ca in cs.ancestors(cb):
+        outcome = "subsumes"
+    elif cb in cs.ancestors(ca):
+        outcome = "subsumed-by"
+    else:
+        outcome = "not-subsumed"
+    return parameters(("outcome", outcome))
+
+
+# -- ValueSet membership and $expand ---------------------------------------------------------
+
+
+class ValueSetMembers:
+    """The codes of a ValueSet, worked out from its compose (include, exclude, filters)."""
+
+    def __init__(self, store: Store, vs: dict[str, Any], params: Params | None = None, depth=0):
+        if depth > 10:
+            raise FhirError(400, "processing", "value sets import each other in a loop")
+        self.url = vs.get("url", "")
+        self.used: dict[str, str] = {}
+        self.items: list[tuple[CodeSystemIndex, Concept]] = []
+        compose = vs.get("compose")
+        if not compose and vs.get("expansion"):
+            for c in vs["expansion"].get("contains", []):
+                cs = store.codesystem(c.get("system", ""), c.get("version"))
+                if cs and cs.get(c.get("code", "")):
+                    self.items.append((cs, cs.get(c["code"])))
+            self._keys = {(cs.url, c.code) for cs, c in self.items}
+            return
+        compose = compose or {}
+        seen: set[tuple[str, str]] = set()
+        for inc in compose.get("include", []):
+            for cs, c in self._select(store, inc, params, depth):
+                if (cs.url, c.code) not in seen:
+                    seen.add((cs.url, c.code))
+                    self.items.append((cs, c))
+        excluded: set[tuple[str, str]] = set()
+        for exc in compose.get("exclude", []):
+            excluded.update((cs.url, c.code) for cs, c in self._select(store, exc, params, depth))
+        if compose.get("inactive") is False:
+            self.items = [(cs, c) for cs, c in self.items if not c.inactive]
+        self.items = [(cs, c) for cs, c in self.items if (cs.url, c.code) not in excluded]
+        self._keys = {(cs.url, c.code) for cs, c in self.items}
+
+    def contains(self, system: str, code: str) -> bool:
+        return (system, code) in self._keys
+
+    def _select(self, store: Store, inc: dict[str, Any], params: Params | None, depth: int):
+        sets: list[set[tuple[str, str]]] = []
+        for ref in inc.get("valueSet", []):
+            other = store.find("ValueSet", ref)
+            if other is None:
+                raise FhirError(
+                    404, "not-found", f"A definition for the value set '{ref}' could not be found"
+                )
+            sets.append(ValueSetMembers(store, other, params, depth + 1)._keys)
+        system = inc.get("system")
+        if not system:
+            keys = set.intersection(*sets) if sets else set()
+            return [
+                (store.codesystem(s), store.codesystem(s).get(c))
+                for s, c in sorted(keys)
+                if store.codesystem(s)
+            ]
+        version = inc.get("version")
+        if params is not None and not version:
+            for pin in params.all("system-version") + params.all("force-system-version"):
+                if isinstance(pin, str) and pin.startswith(system + "|"):
+                    version = pin.split("|", 1)[1]
+        cs = store.codesystem(system, version)
+        if cs is None:
+            what = f"'{system}'" + (f" version '{version}'" if version else "")
+            raise FhirError(
+                404, "not-found", f"A definition for CodeSystem {what} could not be found"
+            )
+        self.used[cs.url] = f"{cs.url}|{cs.version}" if cs.version else cs.url
+        if inc.get("concept"):
+            chosen = []
+            for item in inc["concept"]:
+                c = cs.get(item.get("code", ""))
+                if c is not None:
+                    chosen.append(c)
+        else:
+            chosen = list(cs.concepts.values())
+        for f in inc.get("filter", []):
+            chosen = [c for c in chosen if _filter_ok(cs, c, f)]
+        out = [(cs, c) for c in chosen]
+        for keys in sets:
+            out = [(s, c) for s, c in out if (s.url, c.code) in keys]
+        return out
+
+
+def _filter_ok(cs: CodeSystemIndex, c: Concept, f: dict[str, Any]) -> bool:
+    prop, op, value = f.get("property"), f.get("op"), f.get("value")
+    if not prop or not op or value is None:
+        raise FhirError(
+            400, "invalid", f"The filter {prop} {op} {value} in a value set is incomplete"
+        )
+    if prop in ("concept", "code"):
+        if op == "is-a":
+            return c.code == value or value in cs.ancestors(c.code)
+        if op == "descendent-of":
+            return value in cs.ancestors(c.code)
+        if op == "is-not-a":
+            return not (c.code == value or value in cs.ancestors(c.code))
+        if op == "child-of":
+            return value in c.parents
+        if op == "generalizes":
+            return c.code == value or c.code in cs.ancestors(value)
+        if op == "=":
+            return c.code == value
+        if op == "in":
+            return c.code in value.split(",")
+        if op == "not-in":
+            return c.code not in value.split(",")
+        if op == "regex":
+            return _regex(value).fullmatch(c.code) is not None
+    values = [str(v).lower() if isinstance(v, bool) else str(v) for v in c.prop(prop)]
+    if prop == "display":
+        values = [c.display or ""]
+    if op == "=":
+        return value in values
+    if op == "in":
+        return bool(set(value.split(",")) & set(values))
+    if op == "not-in":
+        return not set(value.split(",")) & set(values)
+    if op == "exists":
+        return bool(values) == (value == "true")
+    if op == "regex":
+        rx = _regex(value)
+        return any(rx.fullmatch(v) for v in values)
+    raise FhirError(400, "not-supported", f"The filter operation {op!r} is not supported")
+
+
+def _regex(value: str) -> re.Pattern[str]:
+    try:
+        return re.compile(value)
+    except re.error as exc:
+        raise FhirError(400, "invalid", f"The regex {value!r} is not valid: {exc}") from None
+
+
+def _valueset(store: Store, params: Params, vs_id: str | None) -> dict[str, Any]:
+    if vs_id:
+        return store.read("ValueSet", vs_id)
+    inline = params.get("valueSet")
+    if isinstance(inline, dict):
+        return inline
+    url = params.str("url", "valueSet")
+    if not url:
+        raise FhirError(400, "required", "a value set (url or valueSet) is required")
+    vs = store.find("ValueSet", url, params.str("valueSetVersion"))
+    if vs is None:
+        raise FhirError(
+            404, "not-found", f"A definition for the value set '{url}' could not be found"
+        )
+    return vs
+
+
+def _tokens(text: str) -> list[str]:
+    return [t for t in re.split(r"[^0-9a-z]+", text.lower()) if t]
+
+
+def _filter_rank(
+    text: str, items: list[tuple[CodeSystemIndex, Concept]], matched: set[str]
+) -> list[tuple[CodeSystemIndex, Concept]]:
+    """Items whose labels contain every word of ``text`` as a word prefix, best first."""
+    words = _tokens(text)
+    if not words:
+        return items
+    ranked = []
+    for cs, c in items:
+        best = None
+        for label in [*c.labels, c.code]:
+            lw = _tokens(label)
+            if all(any(x.startswith(w) for x in lw) for w in words):
+                exact = label.lower().strip() == text.lower().strip()
+                starts = bool(lw) and lw[0].startswith(words[0])
+                rank = (0 if exact else 1 if starts else 2, len(label))
+                best = rank if best is None or rank < best else best
+        if c.code in matched:
+            best = (-1, 0)
+        if best is not None:
+            ranked.append((best, c.code, cs, c))
+    ranked.sort(key=lambda r: (r[0], r[1]))
+    return [(cs, c) for _, _, cs, c in ranked]
+
+
+def expand(
+    store: Store, params: Params, vs_id: str | None = None, matcher: Any = None
+) -> dict[str, Any]:
+    """ValueSet/$expand with filter, count, offset, includeDesignations and activeOnly."""
+    vs = _valueset(store, params, vs_id)
+    members = ValueSetMembers(store, vs, params)
+    items = members.items
+    if params.bool("activeOnly"):
+        items = [(cs, c) for cs, c in items if not c.inactive]
+    text = params.str("filter")
+    if text:
+        matched: set[str] = set()
+        if matcher is not None:
+            m = matcher.match(text)
+            if m.profession_id:
+                matched.add(m.profession_id)
+                if m.level_id:
+                    matched.add(f"{m.profession_id}/{m.level_id}")
+        items = _filter_rank(text, items, matched)
+    total = len(items)
+    offset = params.int("offset", 0) or 0
+    count = params.int("count")
+    if count is None and total > MAX_EXPANSION:
+        raise FhirError(
+            422, "too-costly", f"The value set has {total} codes; page it with count and offset"
+        )
+    page = items[offset : offset + count if count is not None else None]
+    designations = params.bool("includeDesignations")
+    contains = []
+    for cs, c in page:
+        # The version is in the used-codesystem parameter, as the HL7 test cases expect.
+        entry: dict[str, Any] = {"system": cs.url}
+        if c.abstract:
+            entry["abstract"] = True
+        if c.inactive:
+            entry["inactive"] = True
+        entry["code"] = c.code
+        if c.display:
+            entry["display"] = c.display
+        if designations and c.designations:
+            entry["designation"] = c.designations
+        contains.append(entry)
+    eparams: list[dict[str, Any]] = []
+    for name, value in params.items:
+        if name in (
+            "filter",
+            "count",
+            "offset",
+            "includeDesignations",
+            "activeOnly",
+            "excludeNested",
+            "displayLanguage",
+        ):
+            eparams.append(
+                _param(
+                    name,
+                    value
+                    if not isinstance(value, str) or name in ("filter", "displayLanguage")
+                    else _typed(value),
+                )
+            )
+    for used in sorted(members.used.values()):
+        eparams.append({"name": "used-codesystem", "valueUri": used})
+    expansion: dict[str, Any] = {
+        "identifier": f"urn:uuid:{uuid.uuid4()}",
+        "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+        "total": total,
+        "offset": offset,
+        "parameter": eparams,
+    }
+    if contains:  # FHIR JSON has no empty arrays
+        expansion["contains"] = contains
+    out = {k: v for k, v in vs.items() if k not in ("expansion", "text")}
+    out["expansion"] = expansion
+    return out
+
+
+def _typed(value: str) -> Any:
+    if value in ("true", "false"):
+        return value == "true"
+    return int(value) if value.isdigit() else value
+
+
+def validate_code_vs(store: Store, params: Params, vs_id: str | None = None) -> dict[str, Any]:
+    """ValueSet/$validate-code for a code, a Coding or a CodeableConcept."""
+    vs = _valueset(store, params, vs_id)
+    members = ValueSetMembers(store, vs, params)
+    codings, kind, cc = _codings(params, ("system",))  # url names the value set here
+    if kind == "" and "system" not in codings[0]:
+        systems = {cs.url for cs, _ in members.items}
+        if len(systems) == 1:
+            codings[0]["system"] = systems.pop()
+    return _validate(store, params, codings, kind, cc, members)
+
+
+# -- $translate ------------------------------------------------------------------------------
+
+R4_TO_R5 = {
+    "equivalent": "equivalent",
+    "equal": "equivalent",
+    "wider": "source-is-narrower-than-target",
+    "subsumes": "source-is-narrower-than-target",
+    "narrower": "source-is-broader-than-target",
+    "specializes": "source-is-broader-than-target",
+    "relatedto": "related-to",
+    "inexact": "related-to",
+    "unmatched": "not-related-to",
+    "disjoint": "not-related-to",
+}
+REVERSE = {
+    "wider": "narrower",
+    "narrower": "wider",
+    "subsumes": "specializes",
+    "specializes": "subsumes",
+}
+
+
+def translate(store: Store, params: Params, cm_id: str | None = None) -> dict[str, Any]:
+    """ConceptMap/$translate (R4 and R5 parameter names; ``reverse``; ``dependsOn``)."""
+    reverse = params.bool("reverse")
+    coding = params.get("coding", "sourceCoding")
+    cc = params.get("codeableConcept", "sourceCodeableConcept")
+    if reverse:
+        coding = coding or params.get("targetCoding")
+        cc = cc or params.get("targetCodeableConcept")
+    if isinstance(coding, dict):
+        codings = [coding]
+    elif isinstance(cc, dict):
+        codings = list(cc.get("coding") or [])
+    else:
+        code = params.str("code", "sourceCode", "targetCode")
+        if not code:
+            raise FhirError(
+                400, "required", "$translate needs a code (code, coding or codeableConcept)"
+            )
+        system = (
+            params.str("system", "sourceSystem")
+            if not reverse
+            else params.str("system", "targetSystem" if params.get("targetCode") else "system")
+        )
+        codings = [{"code": code, **({"system": system} if system else {})}]
+    want_target = (
+        params.str("targetsystem", "targetSystem", "target")
+        if not reverse
+        else (params.str("sourceSystem", "source") if params.get("targetCode") is None else None)
+    )
+    if reverse and params.get("targetCode") is None:
+        want_target = params.str("targetsystem", "targetSystem")
+    if cm_id:
+        maps = [store.read("ConceptMap", cm_id)]
+    elif params.str("url", "conceptMap"):
+        url = params.str("url", "conceptMap")
+        cm = store.find("ConceptMap", url, params.str("conceptMapVersion"))
+        if cm is None:
+            raise FhirError(404, "not-found", f"The concept map '{url}' is not known")
+        maps = [cm]
+    else:
+        # By URL and version, not id: resources passed in tx-resource may share an id.
+        maps = [cm for versions in store.by_url["ConceptMap"].values() for cm in versions]
+    depends = {}
+    for d in params.all("dependsOn"):
+        if isinstance(d, dict) and "part" in d:
+            part = d["part"]
+            value = part.get("value")
+            if isinstance(value, dict):
+                value = value.get("code")
+            depends[part.get("attribute") or part.get("element") or part.get("property")] = value
+    matches: list[dict[str, Any]] = []
+    for cm in maps:
+        for group in cm.get("group", []):
+            src, tgt = group.get("source"), group.get("target")
+            if reverse:
+                src, tgt = tgt, src
+            for coding in codings:
+                if coding.get("system") and coding["system"] != src:
+                    continue
+                if want_target and tgt != want_target:
+                    continue
+                matches.extend(_group_matches(group, coding["code"], reverse, depends, cm))
+    result = any(m["_eq"] not in ("unmatched", "disjoint") for m in matches)
+    out: list[dict[str, Any]] = [{"name": "result", "valueBoolean": result}]
+    if not result:
+        out.append(
+            {
+                "name": "message",
+                "valueString": "No translations found for "
+                + ", ".join(f"{c.get('system', '')}#{c.get('code')}" for c in codings),
+            }
+        )
+    for m in matches:
+        eq = m.pop("_eq")
+        parts = [
+            {"name": "equivalence", "valueCode": eq},
+            {"name": "relationship", "valueCode": R4_TO_R5.get(eq, "related-to")},
+        ]
+        if m.get("concept"):
+            parts.append({"name": "concept", "valueCoding": m["concept"]})
+        if m.get("comment"):
+            parts.append({"name": "message", "valueString": m["comment"]})
+        for dep in m.get("dependsOn", []):
+            parts.append(
+                {
+                    "name": "dependsOn",
+                    "part": [
+                        {
+                            "name": "attribute" if False else "element",
+                            "valueUri": dep.get("property"),
+                        },
+                        {
+                            "name": "concept",
+                            "valueCoding": {
+                                "system": dep.get("system"),
+                                "code": dep.get("value"),
+                                "display": dep.get("display"),
+                            },
+                        },
+                    ],
+                }
+            )
+        # R5's originMap (url|version), as the HL7 test cases and tx.fhir.org answer in R4 too.
+        parts.append({"name": "originMap", "valueCanonical": m["source"]})
+        out.append({"name": "match", "part": parts})
+    return {"resourceType": "Parameters", "parameter": out}
+
+
+def _group_matches(group, code, reverse, depends, cm) -> list[dict[str, Any]]:
+    out = []
+    source_url = cm.get("url", "") + (f"|{cm['version']}" if cm.get("version") else "")
+    for el in group.get("element", []):
+        for t in el.get("target", []):
+            eq = t.get("equivalence") or t.get("relationship") or "equivalent"
+            if reverse:
+                if t.get("code") != code:
+                    continue
+                concept = {"system": group.get("source"), "code": el.get("code")}
+                if el.get("display"):
+                    concept["display"] = el["display"]
+                eq = REVERSE.get(eq, eq)
+            else:
+                if el.get("code") != code:
+                    continue
+                concept = None
+                if t.get("code"):
+                    concept = {"system": group.get("target"), "code": t["code"]}
+                    if t.get("display"):
+                        concept["display"] = t["display"]
+            deps = t.get("dependsOn", [])
+            if (
+                depends
+                and deps
+                and not all(depends.get(d.get("property")) in (None, d.get("value")) for d in deps)
+            ):
+                continue
+            out.append(
+                {
+                    "_eq": eq,
+                    "concept": concept,
+                    "comment": t.get("comment"),
+                    "dependsOn": deps,
+                    "source": source_url,
+                }
+            )
+    return out

@@ -1,0 +1,248 @@
+"""The resources the server holds, indexed by type, id and canonical URL (with versions).
+
+At start the taxonomy's CodeSystem, the target CodeSystems, the ValueSets and the ConceptMaps
+are generated in memory by the same code as ``pptaxonomy build`` (no LinkML, no files read from
+``mappings/``), so the server and the published files agree and canonical URLs come from
+``export.fhir_codesystems.canonical_url``. A request's ``tx-resource`` parameters are added to a
+per-request overlay (``Store.overlay``); the shared store is never changed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import FhirError
+
+RESOURCE_TYPES = ("CodeSystem", "ValueSet", "ConceptMap")
+INACTIVE_STATUSES = {"retired", "deprecated", "inactive"}
+
+
+def _prop_value(p: dict[str, Any]) -> Any:
+    for k, v in p.items():
+        if k.startswith("value"):
+            return v
+    return None
+
+
+@dataclass
+class Concept:
+    """One concept of a CodeSystem, flattened out of any nesting."""
+
+    code: str
+    display: str | None
+    definition: str | None
+    designations: list[dict[str, Any]]
+    properties: list[dict[str, Any]]
+    parents: list[str] = field(default_factory=list)
+    children: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+
+    def prop(self, code: str) -> list[Any]:
+        return [_prop_value(p) for p in self.properties if p.get("code") == code]
+
+    @property
+    def inactive(self) -> bool:
+        if any(v is True for v in self.prop("inactive")):
+            return True
+        return any(str(v) in INACTIVE_STATUSES for v in self.prop("status"))
+
+    @property
+    def deprecated(self) -> bool:
+        return any(str(v) == "deprecated" for v in self.prop("status"))
+
+    @property
+    def abstract(self) -> bool:
+        return any(v is True for v in self.prop("notSelectable"))
+
+
+class CodeSystemIndex:
+    """A CodeSystem with its concepts indexed by code, and the is-a hierarchy."""
+
+    def __init__(self, resource: dict[str, Any]):
+        self.resource = resource
+        self.url: str = resource.get("url", "")
+        self.version: str | None = resource.get("version")
+        self.case_sensitive: bool = resource.get("caseSensitive", True) is not False
+        self.concepts: dict[str, Concept] = {}
+        self._lower: dict[str, str] = {}
+        parent_props = {"parent"}
+        for p in resource.get("property", ()) or ():
+            if p.get("uri") == "http://hl7.org/fhir/concept-properties#parent":
+                parent_props.add(p.get("code", "parent"))
+        self._walk(resource.get("concept") or [], None, parent_props)
+        for c in self.concepts.values():
+            for parent in c.parents:
+                if parent in self.concepts and c.code not in self.concepts[parent].children:
+                    self.concepts[parent].children.append(c.code)
+
+    def _walk(self, items: list[dict[str, Any]], parent: str | None, parent_props: set[str]):
+        for item in items:
+            code = item.get("code")
+            if not isinstance(code, str):
+                raise FhirError(400, "invalid", f"a concept of CodeSystem {self.url} has no code")
+            props = list(item.get("property") or [])
+            parents = [parent] if parent else []
+            parents += [str(_prop_value(p)) for p in props if p.get("code") in parent_props]
+            designations = list(item.get("designation") or [])
+            concept = Concept(
+                code=code,
+                display=item.get("display"),
+                definition=item.get("definition"),
+                designations=designations,
+                properties=props,
+                parents=list(dict.fromkeys(parents)),
+            )
+            concept.labels = [
+                t for t in [item.get("display"), *(d.get("value") for d in designations)] if t
+            ]
+            self.concepts[code] = concept
+            self._lower.setdefault(code.lower(), code)
+            self._walk(item.get("concept") or [], code, parent_props)
+
+    def get(self, code: str) -> Concept | None:
+        """The concept of ``code``; case-insensitively when the CodeSystem says so."""
+        c = self.concepts.get(code)
+        if c is None and not self.case_sensitive:
+            real = self._lower.get(code.lower())
+            c = self.concepts.get(real) if real else None
+        return c
+
+    def ancestors(self, code: str) -> set[str]:
+        """Every code above ``code`` in the hierarchy (not ``code`` itself)."""
+        seen: set[str] = set()
+        todo = list(self.concepts[code].parents) if code in self.concepts else []
+        while todo:
+            p = todo.pop()
+            if p in seen:
+                continue
+            seen.add(p)
+            if p in self.concepts:
+                todo.extend(self.concepts[p].parents)
+        return seen
+
+    def descendants(self, code: str) -> set[str]:
+        """Every code below ``code`` (not ``code`` itself)."""
+        seen: set[str] = set()
+        todo = list(self.concepts[code].children) if code in self.concepts else []
+        while todo:
+            c = todo.pop()
+            if c in seen:
+                continue
+            seen.add(c)
+            todo.extend(self.concepts[c].children)
+        return seen
+
+
+def _version_key(v: str | None) -> tuple:
+    parts = []
+    for piece in (v or "").replace("-", ".").split("."):
+        parts.append((0, int(piece), "") if piece.isdigit() else (1, 0, piece))
+    return tuple(parts)
+
+
+class Store:
+    """Resources by type: ``by_id[type][id]`` and ``by_url[type][url]`` (versions, newest last)."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, dict[str, dict[str, Any]]] = {t: {} for t in RESOURCE_TYPES}
+        self.by_url: dict[str, dict[str, list[dict[str, Any]]]] = {t: {} for t in RESOURCE_TYPES}
+        self._cs_index: dict[tuple[str, str | None], CodeSystemIndex] = {}
+        self.labels: dict[str, dict[str, list[str]]] = {}
+        """Extra search labels per CodeSystem URL and code (the taxonomy's hidden labels)."""
+
+    def add(self, resource: dict[str, Any]) -> None:
+        """Add (or replace) a CodeSystem, ValueSet or ConceptMap."""
+        rtype = resource.get("resourceType")
+        if rtype not in RESOURCE_TYPES:
+            raise FhirError(400, "not-supported", f"resources of type {rtype!r} are not supported")
+        rid = resource.get("id") or f"{rtype.lower()}-{len(self.by_id[rtype]) + 1}"
+        self.by_id[rtype][rid] = resource
+        url = resource.get("url")
+        if url:
+            # A ConceptMap with the same url|version is kept beside the other (the HL7 test
+            # cases pass two such maps for different systems); $translate reads both.
+            versions = [
+                r
+                for r in self.by_url[rtype].get(url, [])
+                if rtype == "ConceptMap" or r.get("version") != resource.get("version")
+            ]
+            versions.append(resource)
+            versions.sort(key=lambda r: _version_key(r.get("version")))
+            self.by_url[rtype][url] = versions
+            self._cs_index = {k: v for k, v in self._cs_index.items() if k[0] != url}
+
+    def overlay(self, resources: list[dict[str, Any]]) -> Store:
+        """A copy of this store with ``resources`` added (for ``tx-resource``)."""
+        if not resources:
+            return self
+        new = Store()
+        for t in RESOURCE_TYPES:
+            new.by_id[t] = dict(self.by_id[t])
+            new.by_url[t] = {k: list(v) for k, v in self.by_url[t].items()}
+        new._cs_index = dict(self._cs_index)
+        new.labels = self.labels
+        for r in resources:
+            new.add(r)
+        return new
+
+    def read(self, rtype: str, rid: str) -> dict[str, Any]:
+        r = self.by_id.get(rtype, {}).get(rid)
+        if r is None:
+            raise FhirError(404, "not-found", f"{rtype}/{rid} is not known to this server")
+        return r
+
+    def find(self, rtype: str, url: str, version: str | None = None) -> dict[str, Any] | None:
+        """The resource with canonical ``url`` (``url|version`` accepted), newest if unversioned."""
+        if version is None and "|" in url:
+            url, version = url.split("|", 1)
+        versions = self.by_url[rtype].get(url)
+        if not versions:
+            return None
+        if version is None:
+            return versions[-1]
+        for r in versions:
+            if r.get("version") == version:
+                return r
+        # A version like 1.0 or 1.x matches 1.0.0 / the newest 1.*.
+        prefix = version.rstrip("x").rstrip(".")
+        matches = [r for r in versions if str(r.get("version", "")).startswith(prefix + ".")]
+        return matches[-1] if matches else None
+
+    def versions(self, rtype: str, url: str) -> list[str]:
+        return [str(r.get("version")) for r in self.by_url[rtype].get(url, []) if r.get("version")]
+
+    def codesystem(self, url: str, version: str | None = None) -> CodeSystemIndex | None:
+        """The indexed CodeSystem of ``url`` (and ``version``), or None when unknown."""
+        resource = self.find("CodeSystem", url, version)
+        if resource is None:
+            return None
+        key = (resource.get("url", url), resource.get("version"))
+        index = self._cs_index.get(key)
+        if index is None:
+            index = CodeSystemIndex(resource)
+            extra = self.labels.get(index.url, {})
+            for code, labels in extra.items():
+                if code in index.concepts:
+                    index.concepts[code].labels.extend(labels)
+            self._cs_index[key] = index
+        return index
+
+
+def load_store() -> tuple[Store, Any]:
+    """The server's store, generated from the packaged taxonomy; also returns the taxonomy."""
+    from ..export import fhir, fhir_codesystems
+    from ..export.common import load_inputs
+
+    inputs = load_inputs()
+    store = Store()
+    store.add(json.loads(fhir.codesystem(inputs)))
+    for data in fhir_codesystems.files(inputs).values():
+        store.add(json.loads(data))
+    for system in inputs.target_systems():
+        store.add(json.loads(fhir.conceptmap(inputs, system)))
+    tax = inputs.tax
+    labels = {p.id: [lab.text for lab in p.labels] for p in tax.professions.values()}
+    store.labels = {fhir_codesystems.TAXONOMY_CODESYSTEM: labels}
+    return store, tax

@@ -1,0 +1,242 @@
+"""``pptaxonomy serve`` on a real loopback port, driven by fhirpy, SMART fhirclient and httpx."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pptaxonomy.export.fhir_codesystems import canonical_url
+from tests.serve_support import running_server
+
+TAX = "https://w3id.org/pptaxonomy/fhir/CodeSystem/pptaxonomy"
+NHS = canonical_url("nhs-occupation-code")
+
+
+@pytest.fixture(scope="module")
+def base():
+    with running_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def http(base):
+    with httpx.Client(base_url=base, timeout=30) as client:
+        yield client
+
+
+def _params(resource: dict) -> dict:
+    out: dict = {}
+    for p in resource["parameter"]:
+        value = next((v for k, v in p.items() if k.startswith("value") or k == "resource"), p)
+        out.setdefault(p["name"], []).append(value)
+    return out
+
+
+def _oo(response: httpx.Response, status: int, issue_type: str) -> None:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["resourceType"] == "OperationOutcome"
+    assert body["issue"][0]["code"] == issue_type
+    assert "Traceback" not in response.text
+
+
+# -- real FHIR clients -----------------------------------------------------------------------
+
+
+def test_fhirpy_searches_and_runs_operations(base):
+    from fhirpy import SyncFHIRClient
+
+    client = SyncFHIRClient(base)
+    found = client.resources("CodeSystem").search(url=NHS).fetch()
+    assert [cs["id"] for cs in found] == ["nhs-occupation-code"]
+    assert found[0]["count"] == 945
+    result = client.execute(
+        "CodeSystem/$lookup", method="get", params={"system": NHS, "code": "S8L"}
+    )
+    assert _params(result)["display"] == ["Student/Trainee in Applied Psychology"]
+    maps = client.resources("ConceptMap").search(**{"target-system": NHS}).fetch()
+    assert [m["id"] for m in maps] == ["pptaxonomy-to-nhs-occupation-code"]
+
+
+def test_smart_fhirclient_parses_our_resources_as_r4(base):
+    from fhirclient import client
+    from fhirclient.models.codesystem import CodeSystem
+    from fhirclient.models.conceptmap import ConceptMap
+    from fhirclient.models.valueset import ValueSet
+
+    smart = client.FHIRClient(settings={"app_id": "pptaxonomy-tests", "api_base": base + "/"})
+    cs = CodeSystem.read("sds-job-role", smart.server)
+    assert cs.status == "retired" and cs.url == canonical_url("sds-job-role")
+    vs = ValueSet.read("nhs-occupation-codes-psychological-professions", smart.server)
+    assert vs.compose.include[0].system == NHS
+    cm = ConceptMap.read("pptaxonomy-to-nhs-occupation-code", smart.server)
+    assert cm.group[0].target == NHS
+
+
+# -- metadata --------------------------------------------------------------------------------
+
+
+def test_metadata_instantiates_the_terminology_server_statement(http):
+    cap = http.get("/metadata").json()
+    assert cap["resourceType"] == "CapabilityStatement"
+    assert "http://hl7.org/fhir/CapabilityStatement/terminology-server" in cap["instantiates"]
+    caps = http.get("/metadata", params={"mode": "terminology"}).json()
+    assert caps["resourceType"] == "TerminologyCapabilities"
+    assert NHS in {c["uri"] for c in caps["codeSystem"]}
+    assert _params(http.get("/$versions").json())["version"] == ["4.0.1"]
+
+
+# -- operations ------------------------------------------------------------------------------
+
+
+def test_lookup_of_a_retired_nhs_code_reports_it_inactive(http):
+    r = http.get("/CodeSystem/$lookup", params={"system": NHS, "code": "013"})
+    props = {
+        p["part"][0]["valueCode"]: p["part"][-1]
+        for p in r.json()["parameter"]
+        if p["name"] == "property"
+    }
+    assert props["inactive"] == {"name": "value", "valueBoolean": True}
+    assert props["status"]["valueCode"] == "retired"
+
+
+def test_subsumes_group_profession_and_level(http):
+    def outcome(a: str, b: str) -> str:
+        r = http.get("/CodeSystem/$subsumes", params={"system": TAX, "codeA": a, "codeB": b})
+        return _params(r.json())["outcome"][0]
+
+    assert outcome("psychologists", "clinical-psychologist") == "subsumes"
+    assert outcome("psychologists", "clinical-psychologist/trainee") == "subsumes"
+    assert outcome("clinical-psychologist/trainee", "clinical-psychologist") == "subsumed-by"
+    assert outcome("clinical-psychologist", "art-therapist") == "not-subsumed"
+
+
+def test_expand_filter_finds_acronyms_and_pages(http):
+    r = http.get("/ValueSet/pptaxonomy-professions/$expand", params={"filter": "CBT"})
+    codes = [c["code"] for c in r.json()["expansion"]["contains"]]
+    assert codes[0] == "cbt-therapist"
+    everything = http.get("/ValueSet/$expand", params={"url": VS("pptaxonomy-professions")})
+    total = everything.json()["expansion"]["total"]
+    page = http.get(
+        "/ValueSet/pptaxonomy-professions/$expand", params={"count": 5, "offset": 5}
+    ).json()["expansion"]
+    assert page["total"] == total and len(page["contains"]) == 5
+    full = [c["code"] for c in everything.json()["expansion"]["contains"]]
+    assert [c["code"] for c in page["contains"]] == full[5:10]
+
+
+def VS(vid: str) -> str:
+    return "https://w3id.org/pptaxonomy/fhir/ValueSet/" + vid
+
+
+def test_valueset_validate_code_by_code_coding_and_codeableconcept(http):
+    vs = VS("nhs-occupation-codes-psychological-professions")
+    ok = http.get("/ValueSet/$validate-code", params={"url": vs, "system": NHS, "code": "S8L"})
+    assert _params(ok.json())["result"] == [True]
+    bad = http.get("/ValueSet/$validate-code", params={"url": vs, "system": NHS, "code": "001"})
+    assert _params(bad.json())["result"] == [False]
+    body = {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "url", "valueUri": vs},
+            {
+                "name": "codeableConcept",
+                "valueCodeableConcept": {"coding": [{"system": NHS, "code": "S8L"}]},
+            },
+        ],
+    }
+    assert _params(http.post("/ValueSet/$validate-code", json=body).json())["result"] == [True]
+
+
+def test_translate_level_codes_without_depends_on_and_r5_names_and_reverse(http):
+    r4 = http.get(
+        "/ConceptMap/$translate",
+        params={"system": TAX, "code": "clinical-psychologist/trainee", "targetsystem": NHS},
+    )
+    r5 = http.get(
+        "/ConceptMap/$translate",
+        params={"sourceSystem": TAX, "sourceCode": "clinical-psychologist/trainee",
+                "targetSystem": NHS},
+    )  # fmt: skip
+    codes = [
+        part["valueCoding"]["code"]
+        for m in _params(r4.json())["match"]
+        for part in m["part"]
+        if part["name"] == "concept"
+    ]
+    assert codes and r4.json() == r5.json()
+    back = http.get(
+        "/ConceptMap/$translate",
+        params={"system": NHS, "code": codes[0], "reverse": "true"},
+    )
+    sources = {
+        part["valueCoding"]["code"]
+        for m in _params(back.json())["match"]
+        for part in m["part"]
+        if part["name"] == "concept"
+    }
+    assert "clinical-psychologist/trainee" in sources
+
+
+def test_tx_resource_adds_a_code_system_for_one_request(http):
+    cs = {
+        "resourceType": "CodeSystem",
+        "url": "http://example.org/cs",
+        "version": "1",
+        "status": "active",
+        "content": "complete",
+        "concept": [{"code": "a", "display": "A"}],
+    }
+    body = {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "system", "valueUri": "http://example.org/cs"},
+            {"name": "code", "valueCode": "a"},
+            {"name": "tx-resource", "resource": cs},
+        ],
+    }
+    assert _params(http.post("/CodeSystem/$validate-code", json=body).json())["result"] == [True]
+    alone = http.get("/CodeSystem/$lookup", params={"system": "http://example.org/cs", "code": "a"})
+    _oo(alone, 404, "not-found")  # not kept after the request
+
+
+# -- errors ----------------------------------------------------------------------------------
+
+
+def test_bad_requests_answer_with_an_operation_outcome_and_a_4xx(http):
+    _oo(http.get("/CodeSystem/$lookup", params={"system": "http://nope", "code": "x"}),
+        404, "not-found")  # fmt: skip
+    _oo(http.get("/CodeSystem/$lookup", params={"system": TAX}), 400, "required")
+    _oo(http.post("/CodeSystem/$lookup", content=b"{not json"), 400, "structure")
+    _oo(http.post("/CodeSystem/$lookup", json={"resourceType": "Patient"}), 400, "invalid")
+    _oo(http.post("/CodeSystem/$lookup", json={"resourceType": "Parameters", "parameter": 3}),
+        400, "invalid")  # fmt: skip
+    huge = {"resourceType": "Parameters", "parameter": [{"name": "filter",
+            "valueString": "a" * (1024 * 1024)}]}  # fmt: skip
+    _oo(http.post("/ValueSet/pptaxonomy-professions/$expand", json=huge), 400, "too-long")
+    # httpx caps a URL at 64 kB: the longest GET it sends is refused the same way.
+    _oo(http.get("/ValueSet/pptaxonomy-professions/$expand", params={"filter": "a" * 60_000}),
+        400, "too-long")  # fmt: skip
+    _oo(http.get("/CodeSystem/$frobnicate"), 400, "not-supported")
+    _oo(http.get("/Patient/1"), 404, "not-found")
+    _oo(http.get("/CodeSystem/no-such-id"), 404, "not-found")
+
+
+# -- the matcher endpoint --------------------------------------------------------------------
+
+
+def test_match_endpoint_returns_what_match_json_prints(http):
+    titles = ["Trainee PWP", "Staff Nurse"]
+    cli = subprocess.run(
+        [str(Path(sys.executable).parent / "pptaxonomy"), "match", "--json", *titles],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    expected = [json.loads(line) for line in cli.stdout.splitlines()]
+    assert http.get("/match", params={"title": titles[0]}).json() == expected[0]
+    assert http.post("/match", json={"titles": titles}).json() == expected
+    _oo(http.post("/match", json={"titles": "x"}), 400, "invalid")
