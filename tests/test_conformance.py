@@ -382,8 +382,12 @@ def fhir_check(*files: Path) -> subprocess.CompletedProcess:
 
 
 def test_fhir_resources_pass_the_r4_schema_and_invariants(tree):
-    files = sorted((tree / "mappings").glob("*conceptmap.json"))
-    files.append(tree / "mappings/pptaxonomy.codesystem.json")
+    files = sorted(
+        f
+        for pattern in ("*.conceptmap.json", "*.codesystem.json", "*.valueset.json")
+        for f in (tree / "mappings").glob(pattern)
+    )
+    assert len(files) > 12  # maps, the taxonomy's and the targets' CodeSystems, ValueSets
     result = fhir_check(*files)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count(": OK") == len(files)

@@ -110,13 +110,14 @@ def target_codesystem(inputs: Inputs, system: str) -> bytes:
     resource: dict[str, Any] = {
         "resourceType": "CodeSystem",
         "id": system,
-        "extension": _provenance(inputs),
+        "text": _text(inputs, cs.name, description),
         "url": url,
         "version": cs.version or inputs.data_version,
         "name": "".join(w[:1].upper() + w[1:] for w in system.split("-")),
         "title": cs.name,
         "status": "retired" if retired_list else "active",
         "experimental": False,
+        "date": _date(inputs),
         "publisher": "pptaxonomy contributors"
         if system not in REGISTERED_CANONICAL
         else (cs.publisher or "pptaxonomy contributors"),
@@ -182,10 +183,17 @@ def level_elements(inputs: Inputs, system: str) -> list[dict[str, Any]]:
     return [elements[k] for k in sorted(elements)]
 
 
-def _provenance(inputs: Inputs) -> list[dict[str, Any]]:
-    from .fhir import _extensions
+def _date(inputs: Inputs) -> str:
+    from .fhir import release_date
 
-    return _extensions(inputs.data_provenance)
+    return release_date(inputs)
+
+
+def _text(inputs: Inputs, title: str, description: str) -> dict[str, str]:
+    """The generated narrative every published FHIR resource carries (as in ``fhir``)."""
+    from .fhir import _narrative
+
+    return _narrative(title, description, inputs.data_provenance, inputs.licence)
 
 
 def _valueset(
@@ -195,13 +203,14 @@ def _valueset(
     return {
         "resourceType": "ValueSet",
         "id": vid,
-        "extension": _provenance(inputs),
+        "text": _text(inputs, title, description),
         "url": VALUESET_BASE + vid,
         "version": version,
         "name": "".join(w[:1].upper() + w[1:] for w in vid.split("-")),
         "title": title,
         "status": "active",
         "experimental": False,
+        "date": _date(inputs),
         "publisher": "pptaxonomy contributors",
         "description": description,
         "compose": compose,
