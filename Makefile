@@ -75,7 +75,8 @@ all: install validate build site audit-sample ## Install, validate, build artefa
 	@echo "make all: done. Open $(SAMPLE_OUT)/report.html; run 'make test' for lint and tests."
 
 # Conformance validators (tests/test_conformance.py): the conformance extra from PyPI, Debian's
-# Java runtime for HermiT, and npm tools kept under .venv/node.
+# Java (a JDK, to run the OWL API check from source) for HermiT and the OWL API's OWL 2 DL
+# profile check (libowlapi-java), and npm tools kept under .venv/node.
 NODE_DIR := $(VENV)/node
 CONFORMANCE_STAMP := $(VENV)/.conformance
 NPM_TOOLS := ajv-cli@5.0.0 ajv-formats@3.0.1 ajv@8.20.0 fhirpath@3.18.0 \
@@ -86,9 +87,10 @@ conformance-deps: $(CONFORMANCE_STAMP) ## Install the consumers' validators the 
 
 $(CONFORMANCE_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,conformance]'
-	@command -v java >/dev/null || { $(SUDO) apt-get update && \
+	@{ command -v javac >/dev/null && [ -f /usr/share/java/owlapi-distribution.jar ]; } || { \
+		$(SUDO) apt-get update && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-			default-jre-headless; }
+			default-jdk-headless libowlapi-java; }
 	@command -v npm >/dev/null || { $(SUDO) apt-get update && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends npm; }
 	mkdir -p $(NODE_DIR)

@@ -184,6 +184,35 @@ def test_owl_is_owl2_dl_and_a_broken_copy_is_not(tree, tmp_path):
     assert any("anchored" in p for p in problems), problems
 
 
+OWLAPI_CHECK = ROOT / "tests" / "conformance" / "OwlProfileCheck.java"
+OWLAPI_CLASSPATH = "/usr/share/java/*"  # Debian's libowlapi-java (OWL API 5.1) and its jars
+
+
+def owlapi_profile(path: Path) -> subprocess.CompletedProcess:
+    """The OWL API's own OWL2DLProfile check (the one OWL tools and ROBOT run)."""
+    return subprocess.run(
+        ["java", "-cp", OWLAPI_CLASSPATH, str(OWLAPI_CHECK), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_the_owl_api_finds_no_owl2_dl_violation_and_rejects_a_broken_copy(tree, tmp_path):
+    owl = tree / "artefacts/pptaxonomy.owl.ttl"
+    result = owlapi_profile(owl)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert result.stdout.strip().endswith(": 0 OWL 2 DL violations")
+    broken = tmp_path / "broken.owl.ttl"
+    broken.write_text(
+        owl.read_text() + f"\n<{BASE}name> a <http://www.w3.org/2002/07/owl#ObjectProperty> .\n"
+        f"<{BASE}name> a <http://www.w3.org/2002/07/owl#DatatypeProperty> .\n"
+        f"<{BASE}x> <{BASE}undeclaredProperty> <{BASE}y> .\n"
+    )
+    result = owlapi_profile(broken)
+    assert result.returncode == 1 and " 0 OWL 2 DL violations" not in result.stdout
+
+
 def hermit(path: Path) -> tuple[bool, list[str]]:
     """(consistent, unsatisfiable classes) from HermiT, run by owlready2 on Debian's Java."""
     import owlready2

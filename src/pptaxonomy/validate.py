@@ -180,6 +180,12 @@ RULES: dict[str, Rule] = {
         "quote-insensitively), so a label look-up would be ambiguous.",
         "keep the label on one profession only",
     ),
+    "label-duplicate": Rule(
+        "Label given twice on one profession",
+        "One profession gives the same name or label twice, or two that differ only in case, "
+        "spaces or quotes; the look-up treats them as one, so one of them is a mistake.",
+        "remove the repeated label, or keep the spelling you mean",
+    ),
     "unknown-code": Rule(
         "Code not in the code system",
         "A mapping's code is not listed by its code system (the code list CSV or the "
@@ -1544,6 +1550,17 @@ class _Validator:
                 first = owners.get(norm)
                 if first is None:
                     owners[norm] = (ident, obj, sub)
+                elif first[0] == ident:
+                    # a label repeating the name exactly is how a protected title is recorded
+                    if first[2] == ("name",) and obj.data["name"] == text:
+                        continue
+                    self.at(
+                        "label-duplicate",
+                        obj,
+                        sub,
+                        f"{text!r} repeats the label at line {first[1].pos(*first[2])[0]} "
+                        f"of the same profession",
+                    )
                 elif first[0] != ident:
                     self.at(
                         "label-conflict",

@@ -126,9 +126,9 @@ def owl_turtle(inputs: Inputs) -> bytes:
         str(inputs.schema_path), default_permissible_value_type=OWL.NamedIndividual, **OWL_OPTIONS
     )
     graph = gen.as_graph()
-    _owl2_dl(graph, inputs)
     for ontology in sorted(graph.subjects(RDF.type, OWL.Ontology)):
         _stamp(graph, ontology, inputs.schema_provenance, inputs.schema_version)
+    _owl2_dl(graph, inputs)  # after the stamp, whose PROV/SPDX terms need declaring too
     text = canonicalize_rdf_graph(graph, output_format="turtle")
     return _with_header(text, inputs.schema_provenance, "pptaxonomy schema as OWL (Turtle)")
 
@@ -143,6 +143,10 @@ def _owl2_dl(graph: Graph, inputs: Inputs) -> None:
       ``rdfs:Literal`` (the data keeps ``xsd:date`` literals, which SHACL checks).
     * The ontology gets a version IRI (``<ontology>/<version>``) and its ``dcterms:license`` is
       the licence IRI, not a string.
+    * OWL 2 DL wants every entity declared: a property used only in annotations (SKOS, Dublin
+      Core, PROV, SPDX on the provenance) is declared ``owl:AnnotationProperty``, and a type
+      of an individual (``prov:Entity``, ``spdx:Checksum``) ``owl:Class``. The OWL API's
+      ``OWL2DLProfile`` check found 389 such undeclared uses and nothing else.
     """
     from rdflib import OWL, RDF, RDFS, Literal, URIRef
     from rdflib.namespace import DCTERMS, XSD
@@ -164,6 +168,16 @@ def _owl2_dl(graph: Graph, inputs: Inputs) -> None:
         graph.remove((ontology, DCTERMS.license, None))
         graph.add((ontology, DCTERMS.license, URIRef(inputs.licence)))
         graph.add((ontology, OWL.versionIRI, URIRef(f"{ontology}/{inputs.schema_version}")))
+    builtin = tuple(str(ns) for ns in (RDF, RDFS, OWL, XSD))
+    kinds = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
+    declared = {s for kind in kinds for s in graph.subjects(RDF.type, kind)}
+    for pred in sorted(set(graph.predicates())):
+        if not str(pred).startswith(builtin) and pred not in declared:
+            graph.add((pred, RDF.type, OWL.AnnotationProperty))
+    classes = set(graph.subjects(RDF.type, OWL.Class))
+    for kind in sorted(set(graph.objects(None, RDF.type))):
+        if isinstance(kind, URIRef) and not str(kind).startswith(builtin) and kind not in classes:
+            graph.add((kind, RDF.type, OWL.Class))
 
 
 def shacl_graph(inputs: Inputs) -> Graph:
