@@ -429,12 +429,7 @@ class Matcher:
         if cached is not None:
             return cached
         segments = title_segments(title)
-        result = self._key_cache.get(segments)
-        if result is None:
-            result = self._match_segments(segments)
-            if len(self._key_cache) >= _MAX_CACHE:
-                self._key_cache.clear()
-            self._key_cache[segments] = result
+        result = _cached(self._key_cache, segments, self._match_segments)
         if (
             "," in title
             and not (result.status == "matched" and result.score >= 0.95)
@@ -561,12 +556,7 @@ class Matcher:
                 out_w.append(w)
                 out_s.append(s)
                 continue
-            fix = self._fix_cache.get(w)
-            if fix is None:
-                fix = self._fix_word(w)
-                if len(self._fix_cache) >= _MAX_CACHE:
-                    self._fix_cache.clear()
-                self._fix_cache[w] = fix
+            fix = _cached(self._fix_cache, w, self._fix_word)
             if not fix[0]:
                 out_w.append(w)
                 out_s.append(s)
@@ -1264,3 +1254,14 @@ def cli_match(titles: Iterable[str], as_json: bool = False, local_titles: str | 
 
 
 _JSON_LINE_BREAKS = {0x2028: "\\u2028", 0x2029: "\\u2029", 0x7F: "\\u007f", 0x85: "\\u0085"}
+
+
+def _cached(cache: dict, key: Any, compute: Any) -> Any:
+    """``cache[key]``, computed on a miss; the cache is emptied when it reaches _MAX_CACHE."""
+    value = cache.get(key)
+    if value is None:
+        value = compute(key)
+        if len(cache) >= _MAX_CACHE:
+            cache.clear()
+        cache[key] = value
+    return value

@@ -17,7 +17,8 @@ from pathlib import Path
 MAX_BYTES = 8 * 1024 * 1024
 
 
-def _inside(path: Path, root: Path) -> bool:
+def inside(path: Path, root: Path) -> bool:
+    """True when ``path`` is ``root`` or below it (as written; resolve both first for links)."""
     try:
         path.relative_to(root)
     except ValueError:
@@ -35,7 +36,7 @@ def refusal(path: Path, root: Path) -> str | None:
         st = os.lstat(path)
         if stat.S_ISLNK(st.st_mode):
             target = path.resolve()
-            if not _inside(target, root.resolve()):
+            if not inside(target, root.resolve()):
                 return (
                     "a symbolic link to a file outside the taxonomy folder (taxonomy files "
                     "must be regular files inside it)"

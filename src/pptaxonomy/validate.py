@@ -481,7 +481,9 @@ def _inputs(paths: Sequence[Path] | None) -> tuple[list[_File], list[tuple[str, 
             if not files and not bad:
                 raise UsageError(f"{shown or path}: no *.yaml files in this directory")
             for f, why in bad:
-                refused.append((shown_under(path, shown, f) if _under(f, path) else str(f), why))
+                refused.append(
+                    (shown_under(path, shown, f) if safefiles.inside(f, path) else str(f), why)
+                )
             for f in files:
                 real = f.resolve()
                 if real in seen:
@@ -507,14 +509,6 @@ def _inputs(paths: Sequence[Path] | None) -> tuple[list[_File], list[tuple[str, 
                 seen.add(real)
                 out.append(_File(_display(f), f, root, context=True))
     return out, refused
-
-
-def _under(path: Path, base: Path) -> bool:
-    try:
-        path.relative_to(base)
-    except ValueError:
-        return False
-    return True
 
 
 # -- the validator --------------------------------------------------------------------------
