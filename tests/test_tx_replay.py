@@ -7,9 +7,10 @@ import copy
 import pytest
 
 from tests.serve_support import running_server
-from tests.tx_replay import compare, run_all, tests_folder
+from tests.tx_replay import compare, run_all
+from tests.tx_replay import tests_folder as hl7_tests_folder
 
-FOLDER = tests_folder()
+FOLDER = hl7_tests_folder()
 needs_cases = pytest.mark.skipif(
     FOLDER is None, reason="../shared/fhir-tx-tests (the HL7 test cases) is absent"
 )
