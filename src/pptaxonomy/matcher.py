@@ -658,32 +658,14 @@ class Matcher:
                 continue
             if strength == "strong" or not hits:
                 phrase = " ".join(words[start:end])
-                return self._result(
-                    None,
-                    None,
-                    1.0,
-                    "not-psychological",
-                    "rule",
-                    (),
-                    f"not a psychological profession: '{phrase}' ({category})",
-                    fuzzy,
-                )
+                return self._not_psychological(f"'{phrase}' ({category})", fuzzy)
 
         leftover = [i for i in range(len(words)) if not covered[i]]
         head_negative = self._head_negative(words, hits, leftover)
         if head_negative is not None:
             phrase, head, category = head_negative
-            return self._result(
-                None,
-                None,
-                1.0,
-                "not-psychological",
-                "rule",
-                (),
-                f"not a psychological profession: '{phrase}' is not a therapeutic {head} "
-                f"({category})",
-                fuzzy,
-            )
+            why = f"'{phrase}' is not a therapeutic {head} ({category})"
+            return self._not_psychological(why, fuzzy)
         level_word, level_phrase, explained, band = self._explain(words, leftover)
         unexplained = [i for i in leftover if i not in explained]
         if hits and level_word is not None and len(set(segs)) > 1:
@@ -1121,6 +1103,11 @@ class Matcher:
     def _nothing(self, reason: str, fuzzy) -> Match:
         """No reading at all: unknown, score 0, with the reason."""
         return self._result(None, None, 0.0, "unknown", None, (), reason, fuzzy)
+
+    def _not_psychological(self, why: str, fuzzy) -> Match:
+        """A negative rule decided the title: ``why`` names the phrase and its category."""
+        reason = f"not a psychological profession: {why}"
+        return self._result(None, None, 1.0, "not-psychological", "rule", (), reason, fuzzy)
 
     def _result(self, pid, level, score, status, method, alts, reason, fuzzy) -> Match:
         if fuzzy is not None:

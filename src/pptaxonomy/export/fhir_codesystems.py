@@ -225,27 +225,27 @@ def valuesets(inputs: Inputs) -> dict[str, bytes]:
     def include(codes: list[str], system: str = TAXONOMY_CODESYSTEM) -> dict[str, Any]:
         return {"include": [{"system": system, "concept": [{"code": c} for c in sorted(codes)]}]}
 
-    out["pptaxonomy-professions"] = _valueset(
-        inputs,
-        "pptaxonomy-professions",
-        "All psychological professions",
-        "Every profession of the taxonomy (not groups or levels).",
-        include(list(tax.professions)),
-    )
-    out["pptaxonomy-levels"] = _valueset(
-        inputs,
-        "pptaxonomy-levels",
-        "Career levels",
-        "The generic career levels of the taxonomy.",
-        include(list(tax.levels)),
-    )
-    out["pptaxonomy-groups"] = _valueset(
-        inputs,
-        "pptaxonomy-groups",
-        "Profession groups",
-        "The groups the professions belong to.",
-        include(list(tax.groups)),
-    )
+    for vid, title, description, codes in (
+        (
+            "pptaxonomy-professions",
+            "All psychological professions",
+            "Every profession of the taxonomy (not groups or levels).",
+            tax.professions,
+        ),
+        (
+            "pptaxonomy-levels",
+            "Career levels",
+            "The generic career levels of the taxonomy.",
+            tax.levels,
+        ),
+        (
+            "pptaxonomy-groups",
+            "Profession groups",
+            "The groups the professions belong to.",
+            tax.groups,
+        ),
+    ):
+        out[vid] = _valueset(inputs, vid, title, description, include(list(codes)))
     for g in tax.groups.values():
         members = [p.id for p in tax.professions.values() if p.group == g.id]
         vid = f"pptaxonomy-group-{g.id}"
