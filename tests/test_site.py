@@ -12,8 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from pptaxonomy.cli import main
-from pptaxonomy.site import MARKER, SiteError, build_site, generate
+from pptaxonomy.site import MARKER, SiteError, build_site, generate, map_layout
+from pptaxonomy.site.career_map import entry_summary
 from pptaxonomy.site.downloads import artefact_files
+from pptaxonomy.site.map_layout import Box, crossings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -130,11 +132,86 @@ def test_crosswalk_page_has_a_row_per_mapping(site, tax):
         assert f'<option value="{cs}">' in text
 
 
+def map_routes(tax) -> int:
+    """How many routes the map draws: those between two professions that both hold levels."""
+    return sum(
+        1
+        for p in tax
+        for g in p.progressions
+        if p.levels and g.to_profession in tax.professions and tax[g.to_profession].levels
+    )
+
+
 def test_career_map_has_a_node_for_every_profession(site, tax):
     text = (site / "career-map.html").read_text(encoding="utf-8")
     for p in tax:
-        assert f'class="node prof" href="professions/{p.id}.html"' in text
-    assert text.count('<path class="route"') == sum(len(p.progressions) for p in tax)
+        assert re.search(
+            rf'<g class="node prof" tabindex="0" role="button" data-row="\d+" '
+            rf'data-profession="{p.id}" data-col="0"',
+            text,
+        ), p.id
+    assert text.count('<g class="route"') == map_routes(tax) >= 20
+
+
+SVG_RECT = re.compile(r'<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"')
+
+
+def map_geometry(text: str) -> tuple[list[Box], list[list[tuple[float, float]]]]:
+    """The node boxes and route polylines of the map, read back from the page's SVG."""
+    start = text.index('<svg id="career-map"')
+    svg = text[start : text.index("</svg>", start)]
+    boxes = [
+        Box(*(float(v) for v in SVG_RECT.search(node).groups()))
+        for node in re.findall(r'<g class="node[^"]*".*?</g>', svg, flags=re.S)
+    ]
+    routes = [
+        [tuple(float(v) for v in pt.split(",")) for pt in d[1:].split(" L")]
+        for d in re.findall(r'<path class="route-line" d="([^"]+)"', svg)
+    ]
+    return boxes, routes
+
+
+def test_no_route_passes_through_a_box(site, tax):
+    boxes, routes = map_geometry((site / "career-map.html").read_text(encoding="utf-8"))
+    assert len(boxes) == sum(1 + bool(p.entry_route) + len(p.levels) for p in tax)
+    assert len(routes) == map_routes(tax)
+    for pts in routes:
+        assert crossings(pts, boxes) == [], pts
+        # Each route starts on the edge of one box and ends on the edge of another.
+        for x, y in (pts[0], pts[-1]):
+            on_edge = [b for b in boxes if b.x < x < b.x + b.w and y in (b.y, b.y + b.h)]
+            assert len(on_edge) == 1, (x, y)
+
+
+def test_crossing_check_finds_a_route_drawn_through_a_box(site):
+    boxes, routes = map_geometry((site / "career-map.html").read_text(encoding="utf-8"))
+    # A broken copy: the longest route redrawn as a straight run down the middle of its
+    # source box's column, which passes through the boxes of the rows between.
+    pts = max(routes, key=lambda r: abs(r[-1][1] - r[0][1]))
+    broken = [pts[0], (pts[0][0], pts[-1][1])]
+    assert len(crossings(broken, boxes)) >= 2
+    assert crossings([(0, -1), (1, -1)], [Box(0, -1, 1, 2)]) == []  # along an edge: fine
+    assert crossings([(0.5, -5), (0.5, 5)], [Box(0, -1, 1, 2)]) == [Box(0, -1, 1, 2)]
+
+
+def test_layout_is_computed_from_the_route_data(tax):
+    """Adding a route between two far rows adds a route to the layout, still clear of boxes."""
+    rows = [
+        (p.id, g.id, bool(p.entry_route), p.level_ids)
+        for g, ms in tax.professions_by_group()
+        for p in ms
+    ]
+    levels = list(tax.levels)
+    first, last = rows[0][0], rows[-1][0]
+    one = map_layout.compute(rows, levels, [(last, first)])
+    two = map_layout.compute(rows, levels, [(last, first), (first, last)])
+    assert len(two.routes) == 2 and two.width > one.width  # a second corridor track
+    boxes = [b for _key, b in two.boxes()]
+    for r in two.routes:
+        assert crossings(r.points, boxes) == []
+    up, down = two.routes
+    assert up.points[0][1] == two.rows[-1].level_boxes[up.source_level].y  # leaves the top
+    assert down.points[-1][1] == two.rows[-1].level_boxes[down.target_level].y  # enters the top
 
 
 def test_output_is_deterministic(tmp_path, tax):
@@ -177,10 +254,33 @@ def test_cli(tmp_path):
 def test_career_map_shows_soulbury_and_what_each_entry_route_is(site, tax):
     text = (site / "career-map.html").read_text(encoding="utf-8")
     assert "Soulbury A" in text and "Soulbury B" in text
-    entry = re.findall(r'<a class="node entry".*?</a>', text, flags=re.S)
-    assert len(entry) == sum(1 for p in tax if p.entry_route)
-    labels = {re.sub(r"<[^>]+>", " ", e).split("\u2013 open")[0].strip() for e in entry}
-    assert "Entry route" not in labels and len(labels) > len(entry) // 2
+    entry = re.findall(r'<g class="node entry".*?</g>', text, flags=re.S)
+    assert len(entry) == sum(1 for p in tax if p.entry_route) == len(tax.professions)
+    labels = [html.unescape(" ".join(re.findall(r"<tspan[^>]*>([^<]*)</tspan>", e))) for e in entry]
+    # Every box says what its route is, and no two professions' boxes read the same.
+    assert "Entry route" not in labels and len(set(labels)) == len(labels)
+    assert all(len(label) > 12 for label in labels)
+    assert "Psychology degree with BPS GBC, then a master's in health" in " ".join(labels)
+
+
+def test_entry_summary_shortens_at_a_word_with_an_ellipsis():
+    lines = entry_summary(
+        "A psychology degree that gives the British Psychological Society's Graduate Basis "
+        "for Chartered Membership, then a very long further description of many more steps that "
+        "cannot fit in three lines."
+    )
+    assert lines[0] == "Psychology degree with BPS GBC,"
+    assert len(lines) == 3 and lines[-1].endswith("\u2026")
+    assert all(len(line) <= 34 for line in lines)
+    assert entry_summary("A psychology degree.") == ["Psychology degree"]
+
+
+def test_career_map_phone_layout_lists_every_profession_and_route(site, tax):
+    text = (site / "career-map.html").read_text(encoding="utf-8")
+    phone = text[text.index('<div class="map-phone">') :]
+    for p in tax:
+        assert f'id="phone-{p.id}"' in phone
+    assert phone.count("<details><summary>") == map_routes(tax)
 
 
 def test_profession_page_lists_route_requirements_and_duration(site, tax):

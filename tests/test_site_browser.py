@@ -159,30 +159,85 @@ def test_search_filters_the_crosswalk(driver, site, tax, shots):
     assert severe(driver) == []
 
 
-def test_career_map_renders_every_profession_and_a_click_navigates(driver, site, tax, shots):
+def map_routes(tax) -> int:
+    return sum(
+        1
+        for p in tax
+        for g in p.progressions
+        if p.levels and g.to_profession in tax.professions and tax[g.to_profession].levels
+    )
+
+
+def detail_heading(driver) -> str:
+    return driver.find_element("id", "map-detail-heading").text
+
+
+def test_career_map_click_shows_details_beside_the_map(driver, site, tax, shots):
     open_page(driver, site, "career-map.html")
+    driver.set_window_size(1280, 1000)
     nodes = driver.find_elements("css selector", "#career-map .node.prof")
     assert sorted(n.get_attribute("data-profession") for n in nodes) == sorted(tax.professions)
     levels = driver.find_elements("css selector", "#career-map .node.level")
     assert len(levels) == sum(len(p.levels) for p in tax)
-    routes = driver.find_elements("css selector", "#career-map path.route")
-    assert len(routes) == sum(len(p.progressions) for p in tax) > 0
-    driver.set_window_size(1400, 1900)
-    driver.save_screenshot(str(shots / "career-map.png"))
-    driver.set_window_size(1400, 1000)
+    routes = driver.find_elements("css selector", "#career-map g.route")
+    assert len(routes) == map_routes(tax) >= 20
+    # The details panel sits beside the map, not below it.
+    svg = driver.find_element("id", "career-map").rect
+    panel = driver.find_element("id", "map-detail").rect
+    assert panel["x"] >= svg["x"] + svg["width"] and panel["y"] < svg["y"] + svg["height"]
     target = next(n for n in nodes if n.get_attribute("data-profession") == "cbt-therapist")
     target.click()
-    assert driver.current_url.endswith("/professions/cbt-therapist.html")
+    assert detail_heading(driver) == tax["cbt-therapist"].name
+    assert driver.current_url.endswith("/career-map.html")  # a click selects, not navigates
+    body = driver.find_element("id", "map-detail-body").text
+    assert tax["cbt-therapist"].entry_route in body
+    # Its routes in are listed; choosing one shows that route's requirements.
+    button = next(
+        b
+        for b in driver.find_elements("css selector", "#map-detail-body button.route-link")
+        if b.text.startswith(tax["psychological-wellbeing-practitioner"].name)
+    )
+    button.click()
+    (pwp_route,) = [
+        g
+        for g in tax["psychological-wellbeing-practitioner"].progressions
+        if g.to_profession == "cbt-therapist"
+    ]
+    assert detail_heading(driver).endswith(tax["cbt-therapist"].name)
+    assert pwp_route.requirements in driver.find_element("id", "map-detail-body").text
+    assert "selected" in driver.switch_to.active_element.get_attribute("class")
+    link = driver.find_element("css selector", "#map-detail-body a[href*='cbt-therapist']")
+    link.click()
+    assert driver.current_url.endswith("/professions/cbt-therapist.html#routes")
     assert driver.find_element("css selector", "main h1").text == tax["cbt-therapist"].name
-    driver.save_screenshot(str(shots / "profession.png"))
     assert severe(driver) == []
 
 
-def test_keyboard_reaches_a_map_node_and_enter_opens_it(driver, site, tax):
+def test_career_map_route_clicked_in_the_svg_shows_its_details(driver, site, tax):
+    open_page(driver, site, "career-map.html")
+    driver.set_window_size(1280, 1000)
+    route = driver.find_element("id", "route-0")
+    driver.execute_script(
+        "arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", route
+    )
+    first = next(
+        (p, g)
+        for _grp, ms in tax.professions_by_group()
+        for p in ms
+        for g in p.progressions
+        if p.levels and tax[g.to_profession].levels
+    )
+    assert detail_heading(driver) == f"{first[0].name} \u2192 {tax[first[1].to_profession].name}"
+    assert "Sources" in driver.find_element("id", "map-detail-body").text
+    assert severe(driver) == []
+
+
+def test_keyboard_reaches_a_map_node_and_enter_opens_its_details(driver, site, tax):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
 
     open_page(driver, site, "career-map.html")
+    driver.set_window_size(1280, 1000)
     active = None
     for _ in range(40):
         ActionChains(driver).send_keys(Keys.TAB).perform()
@@ -192,11 +247,8 @@ def test_keyboard_reaches_a_map_node_and_enter_opens_it(driver, site, tax):
     else:
         pytest.fail("Tab never reached a node of the career map")
     first = active.get_attribute("data-profession")
-    assert first == next(iter(p.id for g in tax.groups for p in tax if p.group == g))
-    # Focusing a node fills the details panel.
-    detail = driver.find_element("id", "map-detail-body").text
-    assert tax[first].name in detail
-    # Arrow keys move along the row, then down to the next profession.
+    assert first == tax.professions_by_group()[0][1][0].id
+    assert detail_heading(driver) == tax[first].name  # focusing a node fills the panel
     ActionChains(driver).send_keys(Keys.ARROW_RIGHT).perform()
     right = driver.switch_to.active_element
     assert right.get_attribute("data-profession") == first
@@ -204,23 +256,62 @@ def test_keyboard_reaches_a_map_node_and_enter_opens_it(driver, site, tax):
     ActionChains(driver).send_keys(Keys.ARROW_DOWN).perform()
     below = driver.switch_to.active_element
     second = below.get_attribute("data-profession")
-    assert second != first
+    assert second != first and detail_heading(driver) == tax[second].name
     ActionChains(driver).send_keys(Keys.ENTER).perform()
-    assert f"/professions/{second}.html" in driver.current_url
-    assert driver.find_element("css selector", "main h1").text == tax[second].name
+    assert driver.switch_to.active_element.get_attribute("id") == "map-detail-heading"
+    ActionChains(driver).send_keys(Keys.TAB).perform()
+    assert driver.switch_to.active_element.tag_name in ("a", "button")
+    ActionChains(driver).send_keys(Keys.ESCAPE).perform()
+    assert driver.switch_to.active_element.get_attribute("data-profession") == second
     assert severe(driver) == []
+
+
+@pytest.mark.parametrize("width", [1280, 1400])
+def test_career_map_fits_a_desktop_window(driver, site, width):
+    open_page(driver, site, "career-map.html")
+    driver.set_window_size(width, 1000)
+    try:
+        scroll, inner = driver.execute_script(
+            "return [document.documentElement.scrollWidth, window.innerWidth]"
+        )
+        assert scroll <= inner
+        assert driver.find_element("id", "career-map").is_displayed()
+    finally:
+        driver.set_window_size(1400, 1000)
+
+
+def test_career_map_is_a_vertical_list_on_a_phone(driver, site, tax):
+    open_page(driver, site, "career-map.html")
+    driver.set_window_size(390, 844)
+    try:
+        assert not driver.find_element("id", "career-map").is_displayed()
+        phone = driver.find_element("css selector", "div.map-phone")
+        assert phone.is_displayed()
+        sections = phone.find_elements("css selector", "section.phone-prof")
+        assert len(sections) == len(tax.professions)
+        widths = [s.rect["x"] + s.rect["width"] for s in sections]
+        assert max(widths) <= driver.execute_script("return window.innerWidth")
+        summary = phone.find_element("css selector", "details summary")
+        summary.click()
+        assert summary.find_element("xpath", "..").get_attribute("open") is not None
+    finally:
+        driver.set_window_size(1400, 1000)
 
 
 def test_screenshots_for_the_readme(driver, site, shots):
     """The two screenshots the README shows; refreshed in docs/img only when asked."""
     open_page(driver, site, "career-map.html")
-    driver.set_window_size(1400, 1150)
+    driver.set_window_size(1280, 1500)
+    driver.find_element(
+        "css selector", '#career-map .node.level[data-profession="cbt-therapist"]'
+    ).click()
     driver.save_screenshot(str(shots / "site-career-map.png"))
     open_page(driver, site, "professions/psychological-wellbeing-practitioner.html")
     driver.set_window_size(1100, 1400)
     driver.save_screenshot(str(shots / "site-profession.png"))
     open_page(driver, site, "career-map.html")
     driver.set_window_size(390, 844)
+    driver.execute_script("document.querySelector('div.map-phone').scrollIntoView()")
     driver.save_screenshot(str(shots / "site-career-map-390.png"))
     open_page(driver, site, "search.html")
     driver.set_window_size(1100, 900)
@@ -269,7 +360,7 @@ def test_no_horizontal_scroll_on_a_390px_phone(driver, site, page_rel):
     open_page(driver, site, page_rel)
     driver.set_window_size(390, 844)
     try:
-        width = driver.execute_script("return document.documentElement.clientWidth")
+        width = driver.execute_script("return window.innerWidth")
         scroll = driver.execute_script("return document.documentElement.scrollWidth")
         assert scroll <= width, f"{page_rel} scrolls sideways: {scroll} > {width}"
     finally:

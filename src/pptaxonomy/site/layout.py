@@ -71,28 +71,59 @@ dl.facts dd { margin: 0; }
   .filters input, .filters select { min-width: 0; width: 100%; max-width: 100%; } }
 .visually-hidden { position: absolute !important; width: 1px; height: 1px; overflow: hidden;
   clip: rect(0 0 0 0); white-space: nowrap; }
-.map-layout { display: grid; gap: 1.5rem;
-  grid-template-columns: minmax(0, 1fr) minmax(14rem, 20rem); }
-@media (max-width: 70rem) { .map-layout { grid-template-columns: 1fr; } }
-.map-scroll { overflow: auto; border: 1px solid var(--line); }
+.map-layout { display: grid; gap: 1.5rem; grid-template-columns: 1fr; }
+@media (min-width: 75rem) {
+  .map-layout { grid-template-columns: minmax(0, 1fr) 17rem; } }
+.map-scroll { overflow-x: auto; border: 1px solid var(--line); }
 #map-detail { background: var(--panel); padding: .5rem 1rem 1rem; align-self: start;
-  position: sticky; top: 1rem; }
-svg.career-map { display: block; font-family: inherit; width: 100%; min-width: 56rem;
-  height: auto; }
+  position: sticky; top: 1rem; max-height: calc(100vh - 2rem); overflow-y: auto; }
+#map-detail h2 { margin-top: .5rem; font-size: 1.2rem; }
+#map-detail h3 { font-size: 1rem; margin: .75rem 0 .25rem; }
+#map-detail p, #map-detail ul { margin: .25rem 0; }
+#map-detail ul { padding-left: 1.1rem; }
+#map-detail li.current { font-weight: 700; }
+#map-detail ul.routes { list-style: none; padding-left: 0; }
+#map-detail ul.routes li { margin: .35rem 0; }
+#map-detail .route-link { display: block; width: 100%; font: inherit; text-align: left;
+  color: var(--link); background: none; border: 0; padding: 0; text-decoration: underline;
+  cursor: pointer; }
+svg.career-map { display: block; font-family: inherit; width: 100%; height: auto; }
 svg.career-map text { fill: #212b32; font-size: 13px; pointer-events: none; }
 svg.career-map .col-head { font-weight: 700; font-size: 13px; }
 svg.career-map .col-band { fill: #4c6272; font-size: 12px; }
-svg.career-map .group-head { font-weight: 700; font-size: 14px; fill: #003087; }
+svg.career-map .group-head { font-weight: 700; font-size: 15px; fill: #003087; }
+svg.career-map .entry-text { font-size: 11px; }
+svg.career-map .node.level text { font-size: 12px; }
 svg.career-map .row-line { stroke: #768692; stroke-width: 2; }
-svg.career-map .route { fill: none; stroke: #7a4a00; stroke-width: 2.5; stroke-dasharray: 6 4; }
-svg.career-map .node rect { fill: #ffffff; stroke: #005eb8; stroke-width: 2; rx: 6; }
+svg.career-map .route { cursor: pointer; }
+svg.career-map .route-line { fill: none; stroke: #7a4a00; stroke-width: 2;
+  stroke-linejoin: round; }
+svg.career-map .route-hit { fill: none; stroke: transparent; stroke-width: 9; }
+svg.career-map .route:hover .route-line, svg.career-map .route.selected .route-line {
+  stroke: #330072; stroke-width: 3.5; }
+svg.career-map .route:focus { outline: none; }
+svg.career-map .route:focus .route-line { stroke: #212b32; stroke-width: 4; }
+svg.career-map .route:focus .route-hit { stroke: #ffeb3b; stroke-width: 10; }
+svg.career-map .node { cursor: pointer; }
+svg.career-map .node rect { fill: #ffffff; stroke: #005eb8; stroke-width: 2; }
 svg.career-map .node.prof rect { fill: #e8edee; stroke: #003087; }
 svg.career-map .node.entry rect { fill: #ffffff; stroke: #007f3b; stroke-dasharray: 4 3; }
-svg.career-map .node:hover rect { fill: #dbe9f6; }
-svg.career-map .node:focus { outline: none; box-shadow: none; background: none; }
+svg.career-map .node:hover rect, svg.career-map .node.selected rect { fill: #dbe9f6; }
+svg.career-map .node:focus { outline: none; }
 svg.career-map .node:focus rect { fill: #ffeb3b; stroke: #212b32; stroke-width: 4; }
-.legend { display: flex; flex-wrap: wrap; gap: 1rem; padding: 0; list-style: none; }
+.legend { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; padding: 0; list-style: none; }
 .legend svg { vertical-align: middle; }
+.map-phone { display: none; }
+.map-phone .phone-prof { border-left: 4px solid #003087; padding: 0 0 .5rem .75rem;
+  margin: 0 0 1.25rem; }
+.map-phone h3 { margin-top: .5rem; }
+.map-phone h4 { margin: .5rem 0 .25rem; font-size: 1rem; }
+.map-phone .ladder { margin: 0; padding-left: 1.5rem; }
+.map-phone .ladder li { margin: .2rem 0; }
+.map-phone .onward { list-style: none; padding: 0; margin: 0; }
+.map-phone summary { cursor: pointer; color: var(--link); }
+.route-list li { margin: .35rem 0; }
+@media (max-width: 60rem) { .map-wide { display: none; } .map-phone { display: block; } }
 """
 
 
