@@ -240,3 +240,30 @@ def test_at_least_twenty_sourced_routes_between_professions(tax):
 def test_every_profession_has_its_own_entry_route(tax):
     routes = [p.entry_route for p in tax if not p.is_deprecated]
     assert all(routes) and len(set(routes)) == len(routes)
+
+
+def unverified_facts(tax):
+    """(where, comment) for every fact marked unverified: rows, labels, levels, registrations."""
+    for m in tax.mappings:
+        if m.confidence == "unverified":
+            yield f"{m.profession} {m.code_system} {m.code}", m.comment
+    for p in tax:
+        for kind, items in (("label", p.labels), ("level", p.levels), ("reg", p.registrations)):
+            for item in items:
+                if item.confidence == "unverified":
+                    yield f"{p.id} {kind} {item}", item.comment
+
+
+def test_every_unverified_fact_says_what_would_settle_it(tax):
+    missing = [where for where, comment in unverified_facts(tax) if "settle" not in (comment or "")]
+    assert missing == []
+    assert sum(1 for _ in unverified_facts(tax)) > 40  # the 46 NHS rows among them
+
+
+def test_modality_labels_are_sourced(tax):
+    labels = {lab.text: lab for lab in tax["psychological-therapist"].labels}
+    for text in ("Cognitive analytic therapist", "EMDR therapist", "Parent-infant psychotherapist"):
+        assert labels[text].sources and labels[text].confidence == "inferred", text
+    assert {"CAT practitioner", "CAT psychotherapist"} <= {
+        t for t, lab in labels.items() if lab.kind == "alternative"
+    }
