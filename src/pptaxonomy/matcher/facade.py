@@ -8,7 +8,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ..normalise import normalise_title, title_segments
+from ..normalise import PHRASE_VARIANTS, normalise_title, title_segments
 from .cache import MAX_CACHE, cached
 from .index import LabelIndex
 from .levels import LevelReader
@@ -45,6 +45,16 @@ class Matcher:
         self._label_words = index.label_words
         self._vocab_set = index.vocab_set
         self._special = index.special
+        # Words without which a title can only be "unknown": label words, words of hard
+        # negatives, group and umbrella terms. Most real titles hold none of them ("Plumber",
+        # "Manager, bank") and are answered without the full reading (see _nothing_to_read).
+        self._trigger = (
+            index.label_words
+            | {w for k in tables.negatives.table for w in k}
+            | {w for k in tables.group_terms for w in k}
+            | {w for k in tables.umbrellas for w in k}
+        )
+        self._phrase_first = frozenset(k[0] for k in PHRASE_VARIANTS)
 
     def match(self, title: object) -> Match:
         """Read one title. Never raises for any string; non-strings read as empty."""
@@ -70,13 +80,11 @@ class Matcher:
         if (
             "," in title
             and not (result.status == "matched" and result.score >= 0.95)
-            and not self._label_words.isdisjoint(normalise_title(title).split())
+            and self._names_a_label(title, segments)
         ):
             natural = natural_order(title)
             if natural is not None:
-                other = self._key_cache.get(title_segments(natural))
-                if other is None:
-                    other = self._match_segments(title_segments(natural))
+                other = cached(self._key_cache, title_segments(natural), self._match_segments)
                 if better(other, result):
                     result = replace(other, reason=f"read as '{natural}': {other.reason}")
         if result.title != title:
@@ -116,6 +124,10 @@ class Matcher:
         words, segs = self._tok.tokens(segments)
         if not words:
             return Match("", None, None, 0.0, "unknown", None, (), "no words in the title")
+        if self._trigger.isdisjoint(words):
+            quick = self._nothing_to_read(words)
+            if quick is not None:
+                return quick
         result = self._reader.read(words, segs, fuzzy=None)
         if result.status in ("matched", "not-psychological") and result.score >= 0.95:
             return result
@@ -135,6 +147,32 @@ class Matcher:
                     # The correction explained a word ("Senoir"): its level, the first score.
                     return replace(second, score=result.score)
         return result
+
+    def _nothing_to_read(self, words: list[str]) -> Match | None:
+        """The answer for a title with no trigger word, unless a typo correction could give
+        it one (then ``None``: read it in full). It is the answer the full reading gives:
+        with no label, negative, group or umbrella word there is no run, no negative and no
+        bag of words, so only the words that levels and qualifiers leave unexplained
+        remain."""
+        if self._typos.can_fix(words):
+            return None
+        explained = self._levels.explain(words, list(range(len(words))))[2]
+        core = [w for i, w in enumerate(words) if i not in explained]
+        if not core:
+            why = "no profession named (only seniority, band or service words)"
+        else:
+            why = f"no profession label matches; unknown words: {' '.join(core)}"
+        return Match("", None, None, 0.0, "unknown", None, (), why)
+
+    def _names_a_label(self, title: str, segments: tuple[str, ...]) -> bool:
+        """True when the title's words include a label word (the words of its segments,
+        unless a spelling variant could join words across a separator)."""
+        words = [w for seg in segments for w in seg.split()]
+        if not self._label_words.isdisjoint(words):
+            return True
+        if self._phrase_first.isdisjoint(words):
+            return False
+        return not self._label_words.isdisjoint(normalise_title(title).split())
 
     def _says_nothing(self, segment: str) -> bool:
         """True when a segment holds only service, team, place, contract or hours words and

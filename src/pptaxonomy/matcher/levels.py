@@ -3,12 +3,11 @@ profession they give ("Senior", "Band 8a", a level title, a fallback)."""
 
 from __future__ import annotations
 
-import re
-
 from .index import LabelIndex
 from .rules import RuleTables
 
-_BAND_VALUE = re.compile(r"^([1-9]|8[a-d])$")
+#: Band numbers as they stand alone ("7", "8a").
+_BAND_VALUES = frozenset((*"123456789", "8a", "8b", "8c", "8d"))
 #: Words that introduce a band number ("Band 7", "AfC 6").
 BAND_WORDS = frozenset(("band", "bd", "afc", "grade", "gr"))
 
@@ -24,23 +23,33 @@ class LevelReader:
         self._level_rank = index.level_rank
         self._levels_of = index.levels_of
         self._bands_of = index.bands_of
+        # Words explained on their own, and every word that can explain anything.
+        self._single = tables.neutral | BAND_WORDS
+        self._explainable = (
+            self._single | _BAND_VALUES | tables.level_words.first | tables.qualifiers.first
+        )
 
     def explain(self, words: list[str], leftover: list[int]):
         """Leftover words that are seniority, band, qualifier or neutral words:
         (level named, its phrase, indices explained, band named)."""
         explained: set[int] = set()
-        levels: list[tuple[str, str]] = []
-        band = None
         if not leftover:
             return None, None, explained, None
+        levels: list[tuple[str, str]] = []
+        band = None
         runs: list[list[int]] = []
+        prev = -2
         for i in leftover:
-            if runs and runs[-1][-1] == i - 1:
+            if i == prev + 1:
                 runs[-1].append(i)
             else:
                 runs.append([i])
+            prev = i
+        explainable, single = self._explainable, self._single
         for run in runs:
             sub = [words[i] for i in run]
+            if explainable.isdisjoint(sub):
+                continue  # most words of most titles: nothing to look up
             for start, end, level in self._level_words.scan(sub):
                 levels.append((level, " ".join(sub[start:end])))
                 explained.update(run[start:end])
@@ -51,13 +60,15 @@ class LevelReader:
                 idx = run[j]
                 if idx in explained:
                     continue
-                if _BAND_VALUE.match(w):
+                if w in _BAND_VALUES:
                     after_band_word = j > 0 and sub[j - 1] in BAND_WORDS
                     if after_band_word or not w.isdigit() or j == len(sub) - 1:
                         band = w
                     explained.add(idx)
-                elif w in self._neutral or w in BAND_WORDS:
+                elif w in single:
                     explained.add(idx)
+        if not levels:
+            return None, None, explained, band
         level_word = self.pick_level([lv for lv, _ in levels])
         level_phrase = next((p for lv, p in levels if lv == level_word), None)
         return level_word, level_phrase, explained, band

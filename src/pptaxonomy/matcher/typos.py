@@ -3,9 +3,11 @@ vocabulary word, in time linear in the title."""
 
 from __future__ import annotations
 
-from .cache import cached
+from .cache import MAX_CACHE
 from .index import MIN_TYPO_LEN, LabelIndex
 from .tokens import Tokeniser
+
+_NO_FIX: tuple[tuple[str, ...], float] = ((), 100.0)
 
 
 class TypoCorrector:
@@ -18,8 +20,15 @@ class TypoCorrector:
         self._vocab_maxlen = index.vocab_maxlen
         self._vocab_by_first = index.vocab_by_first
         self._fix_cache: dict[str, tuple[tuple[str, ...], float]] = {}
+        self._pools: dict[tuple[str, int], list[str]] = {}
+        # Imported when a matcher is built, not when the package is imported.
+        from rapidfuzz.distance import OSA
+        from rapidfuzz.process import extract
 
-    def needs_fix(self, w: str) -> bool:
+        self._distance = OSA.distance
+        self._extract = extract
+
+    def _needs_fix(self, w: str) -> bool:
         """True when ``w`` is a word correction would try (not known, long enough)."""
         n = len(w)
         return not (
@@ -27,8 +36,20 @@ class TypoCorrector:
         )
 
     def fix(self, w: str) -> tuple[tuple[str, ...], float]:
-        """The memoised correction of one word (empty when none) and its similarity."""
-        return cached(self._fix_cache, w, self._fix_word)
+        """The memoised correction of any word: (replacement words, similarity 0-100); no
+        words when it is known, too short, too long or no single vocabulary word is near."""
+        found = self._fix_cache.get(w)
+        if found is None:
+            found = self._fix_word(w) if self._needs_fix(w) else _NO_FIX
+            if len(self._fix_cache) >= MAX_CACHE:
+                self._fix_cache.clear()
+            self._fix_cache[w] = found
+        return found
+
+    def can_fix(self, words: list[str]) -> bool:
+        """True when correction would change at least one of ``words``."""
+        fix = self.fix
+        return any(fix(w)[0] for w in words)
 
     def correct(self, words: list[str], segs: list[int]):
         """Typos corrected against the vocabulary, word by word, in time linear in the title.
@@ -46,10 +67,6 @@ class TypoCorrector:
         worst = 100.0
         changes = []
         for w, s in zip(words, segs, strict=True):
-            if not self.needs_fix(w):
-                out_w.append(w)
-                out_s.append(s)
-                continue
             fix = self.fix(w)
             if not fix[0]:
                 out_w.append(w)
@@ -72,21 +89,32 @@ class TypoCorrector:
                 segs2.append(seg)
         return words2, segs2, worst / 100.0, changes
 
+    def _pool(self, first: str, n: int, limit: int) -> list[str]:
+        """Vocabulary words that start with ``first`` and are within ``limit`` letters of
+        ``n`` long: the only ones ``limit`` edits can reach (an edit changes the length by
+        one at most), so the search looks at a handful of words, not hundreds."""
+        key = (first, n)
+        pool = self._pools.get(key)
+        if pool is None:
+            pool = self._pools[key] = [
+                v for v in self._vocab_by_first.get(first, ()) if abs(len(v) - n) <= limit
+            ]
+        return pool
+
     def _fix_word(self, w: str) -> tuple[tuple[str, ...], float]:
         """The correction of one word (empty when none) and its similarity, 0-100."""
-        from rapidfuzz.distance import OSA
-        from rapidfuzz.process import extract
-
         n = len(w)
         # A run-together pair of known words ("clinicalpsychologist").
+        label_words = self._label_words
         for cut in range(3, n - 2):
-            a, b = w[:cut], w[cut:]
-            if a in self._label_words and b in self._label_words:
-                return (a, b), 95.0
+            if w[:cut] in label_words and w[cut:] in label_words:
+                return (w[:cut], w[cut:]), 95.0
         limit = 1 if n < 9 else 2
-        pool = self._vocab_by_first.get(w[0], ())
-        found = extract(w, pool, scorer=OSA.distance, limit=2, score_cutoff=limit)
+        pool = self._pool(w[0], n, limit)
+        if not pool:
+            return _NO_FIX
+        found = self._extract(w, pool, scorer=self._distance, limit=2, score_cutoff=limit)
         if found and (len(found) == 1 or found[1][1] > found[0][1]):
             fixed, dist = found[0][0], found[0][1]
             return (fixed,), 100.0 * (1 - dist / max(n, len(fixed)))
-        return (), 100.0
+        return _NO_FIX
