@@ -41,7 +41,7 @@ class Matcher:
         index = LabelIndex(taxonomy, tables, self._tok)
         self._levels = LevelReader(tables, index)
         self._typos = TypoCorrector(index, self._tok)
-        self._reader = Reader(taxonomy, tables, index, self._levels)
+        self._reader = Reader(taxonomy, tables, index, self._levels, self._tok)
         self._label_words = index.label_words
         self._vocab_set = index.vocab_set
         self._special = index.special
@@ -76,9 +76,11 @@ class Matcher:
         if known is not None:
             return known
         segments = title_segments(title)
-        result = cached(self._key_cache, segments, self._match_segments)
+        inverted = self._reader.inverted_negative(title) if "," in title else None
+        result = inverted or cached(self._key_cache, segments, self._match_segments)
         if (
-            "," in title
+            inverted is None
+            and "," in title
             and not (result.status == "matched" and result.score >= 0.95)
             and self._names_a_label(title, segments)
         ):

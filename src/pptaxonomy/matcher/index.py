@@ -135,6 +135,15 @@ class LabelIndex:
                 for text in texts:
                     add(text, pid, "rule")
         self.index = {k: tuple(v) for k, v in index.items()}
+        # Level titles by profession, as word sets: "Art Therapist Specialist Practitioner"
+        # holds every word of the level title "Specialist art therapist" (senior).
+        self.level_titles_of: dict[str, list[tuple[frozenset[str], str]]] = {}
+        for key, entries in self.index.items():
+            for e in entries:
+                if e.kind == "level_title" and e.level_id is not None:
+                    self.level_titles_of.setdefault(e.profession_id, []).append(
+                        (frozenset(key), e.level_id)
+                    )
         self.first = frozenset(k[0] for k in self.index)
         self.maxlen = max((len(k) for k in self.index), default=1)
         # Bag-of-words index: frozenset(words) -> entries, and word -> label keys.

@@ -8,11 +8,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from ..normalise import normalise_title
 from .index import EXACT_KINDS, Entry, Hit, LabelIndex
 from .levels import LevelReader
 from .result import Alternative, Match
 from .rules import RuleTables
 from .scoring import Scorer
+from .tokens import Tokeniser
 
 if TYPE_CHECKING:
     from ..loader import Taxonomy
@@ -22,7 +24,12 @@ class Reader:
     """Reads the words of a title (``Tokeniser.tokens``) for one taxonomy."""
 
     def __init__(
-        self, taxonomy: Taxonomy, tables: RuleTables, index: LabelIndex, levels: LevelReader
+        self,
+        taxonomy: Taxonomy,
+        tables: RuleTables,
+        index: LabelIndex,
+        levels: LevelReader,
+        tok: Tokeniser,
     ):
         self.taxonomy = taxonomy
         self._levels = levels
@@ -40,6 +47,9 @@ class Reader:
         self._bags = index.bags
         self._by_word = index.by_word
         self._group_of = index.group_of
+        self._tok = tok
+        self._served_populations = tables.served_populations
+        self._inverted_head_negatives = tables.inverted_head_negatives
 
     def _hits(self, words: list[str], segs: list[int]) -> list[Hit]:
         hits = []
@@ -84,9 +94,17 @@ class Reader:
             )
         hits = [h for h in hits if h.entries]
         hits = self._coordinated(words, segs, hits, covered)
+        for h in hits:
+            umbrella = self._umbrellas.get(frozenset(words[h.start : h.end]))
+            if umbrella is not None:
+                # A label that is also an umbrella term ("NHS Talking Therapies therapist")
+                # names each of the umbrella's professions.
+                text = " ".join(words[h.start : h.end])
+                h.entries = tuple(Entry(pid, "rule", None, text) for pid in umbrella)
 
         # Hard negatives: strong ones anywhere outside a profession label, weak ones only
-        # when no label is found at all.
+        # when no label, group or umbrella term is found at all.
+        weak = None
         for start, end, (strength, category) in self._negatives.scan(words):
             inside = all(covered[i] for i in range(start, end))
             if inside:
@@ -101,9 +119,11 @@ class Reader:
                 # "Clinical Psychologist (Mental Health Practitioner)": an exact profession
                 # name in the job title's segment is not overridden by a qualifier segment.
                 continue
-            if strength == "strong" or not hits:
+            if strength == "strong":
                 phrase = " ".join(words[start:end])
                 return self._score.not_psychological(f"'{phrase}' ({category})", fuzzy)
+            if not hits and weak is None:
+                weak = f"'{' '.join(words[start:end])}' ({category})"
 
         leftover = [i for i in range(len(words)) if not covered[i]]
         head_negative = self._head_negative(words, hits, leftover)
@@ -111,6 +131,10 @@ class Reader:
             phrase, head, category = head_negative
             why = f"'{phrase}' is not a therapeutic {head} ({category})"
             return self._score.not_psychological(why, fuzzy)
+        served = self._served(hits)
+        if served:
+            # "Student counsellor": the population the profession serves, not its level.
+            leftover = [i for i in leftover if words[i] not in served]
         level_word, level_phrase, explained, band = self._levels.explain(words, leftover)
         unexplained = [i for i in leftover if i not in explained]
         if hits and level_word is not None and len(set(segs)) > 1:
@@ -129,6 +153,10 @@ class Reader:
                 words, segs, hits, unexplained, level_word, level_phrase, band, fuzzy
             )
         core = tuple(words[i] for i in unexplained)
+        if weak is not None and (
+            frozenset(core) not in self._group_terms and frozenset(core) not in self._umbrellas
+        ):
+            return self._score.not_psychological(weak, fuzzy)
         if not core:
             return self._score.nothing(
                 "no profession named (only seniority, band or service words)", fuzzy
@@ -159,6 +187,36 @@ class Reader:
                 words, segs, [hit], [], level_word, level_phrase, band, fuzzy, bag_of_words=True
             )
         return self._score.generalisation(core, level_word, band, fuzzy)
+
+    def _served(self, hits: list[Hit]) -> frozenset[str]:
+        """Words naming a population that a profession of ``hits`` serves."""
+        if not self._served_populations:
+            return frozenset()
+        out: frozenset[str] = frozenset()
+        for h in hits:
+            for e in h.entries:
+                found = self._served_populations.get(e.profession_id)
+                if found:
+                    out |= found
+        return out
+
+    def inverted_negative(self, title: str) -> Match | None:
+        """``not-psychological`` for ONS's inverted form of a non-therapeutic head noun
+        ("Counsellor, bank": ``inverted_head_negatives``), else ``None``."""
+        head, _, rest = title.partition(",")
+        spec = self._inverted_head_negatives.get(normalise_title(head))
+        if spec is None:
+            return None
+        rest_words = set(self._tok.phrase(rest))
+        for mod in spec[1]:
+            if rest_words.issuperset(mod):
+                phrase = " ".join(mod)
+                why = (
+                    f"'{phrase}' is not a therapeutic {normalise_title(head)} ({spec[0]}; "
+                    f"ONS's inverted form '{normalise_title(head)}, {phrase}')"
+                )
+                return self._score.not_psychological(why, None)
+        return None
 
     def _group_answer(self, group: str, level_word, band, fuzzy) -> Match:
         """A title that names only a group ("Psychologist"): ambiguous over its professions."""

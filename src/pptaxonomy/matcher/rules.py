@@ -78,4 +78,12 @@ class RuleTables:
             target: frozenset(words)
             for target, words in (rules.get("modifier_blockers") or {}).items()
         }
+        self.served_populations: dict[str, frozenset[str]] = {
+            pid: frozenset(w for text in words for w in phrase(text))
+            for pid, words in (rules.get("served_populations") or {}).items()
+        }
+        self.inverted_head_negatives: dict[str, tuple[str, tuple[tuple[str, ...], ...]]] = {}
+        for head, spec in (rules.get("inverted_head_negatives") or {}).items():
+            mods = tuple(k for k in (phrase(m) for m in spec.get("modifiers") or ()) if k)
+            self.inverted_head_negatives[normalise_title(head)] = (str(spec.get("category")), mods)
         self.extra_aliases: dict[str, list[str]] = dict(rules.get("extra_aliases") or {})

@@ -28,6 +28,7 @@ class Scorer:
         self._label_words = index.label_words
         self._distinct_heads = index.distinct_heads
         self._group_of = index.group_of
+        self._level_titles_of = index.level_titles_of
 
     def from_hits(
         self,
@@ -101,7 +102,10 @@ class Scorer:
                 # A label with a seniority word in it ("Assistant psychologist").
                 inner = [lv for _, _, lv in self._level_words.scan(words[h.start : h.end])]
                 word = self._levels.pick_level(inner)
-            level, level_reason = self._levels.level_for(pid, e.level_id, word, band)
+            entry_level = e.level_id
+            if word is None and entry_level is None and not bag_of_words:
+                entry_level = self._scattered_level(pid, words, segs, h)
+            level, level_reason = self._levels.level_for(pid, entry_level, word, band)
             alts.append((pid, level, round(max(score, 0.0), 3), method, e, level_reason))
         alternatives = tuple(Alternative(a[0], a[1], a[2]) for a in alts)
         pid, level, score, method, entry, level_reason = alts[0]
@@ -136,6 +140,25 @@ class Scorer:
                 fuzzy,
             )
         return self.result(pid, level, score, "matched", method, (), reason, fuzzy)
+
+    def _scattered_level(self, pid: str, words, segs, h: Hit) -> str | None:
+        """The level of a level title of ``pid`` whose words all stand in the label's own
+        segment, in any order ("Art Therapist Specialist Practitioner": "Specialist art
+        therapist", senior); the longest such title wins."""
+        titles = self._level_titles_of.get(pid)
+        if not titles:
+            return None
+        seg = segs[h.start]
+        present = {w for w, s in zip(words, segs, strict=True) if s == seg}
+        best: tuple[int, str] | None = None
+        for key, level in titles:
+            if (
+                len(key) > h.size
+                and present.issuperset(key)
+                and (best is None or len(key) > best[0])
+            ):
+                best = (len(key), level)
+        return best[1] if best else None
 
     def generalisation(self, core, level_word, band, fuzzy) -> Match:
         """A title whose words all appear in labels of some professions ("Psychologist")."""
