@@ -45,15 +45,9 @@ class Matcher:
         self._label_words = index.label_words
         self._vocab_set = index.vocab_set
         self._special = index.special
-        # Words without which a title can only be "unknown": label words, words of hard
-        # negatives, group and umbrella terms. Most real titles hold none of them ("Plumber",
-        # "Manager, bank") and are answered without the full reading (see _nothing_to_read).
-        self._trigger = (
-            index.label_words
-            | {w for k in tables.negatives.table for w in k}
-            | {w for k in tables.group_terms for w in k}
-            | {w for k in tables.umbrellas for w in k}
-        )
+        # Words that can start a label run or a hard negative. Most real titles hold none of
+        # them ("Plumber", "Account manager") and skip that part of the reading.
+        self._run_starts = index.first | tables.negatives.first
         self._phrase_first = frozenset(k[0] for k in PHRASE_VARIANTS)
 
     def match(self, title: object) -> Match:
@@ -126,8 +120,10 @@ class Matcher:
         words, segs = self._tok.tokens(segments)
         if not words:
             return Match("", None, None, 0.0, "unknown", None, (), "no words in the title")
-        if self._trigger.isdisjoint(words):
-            quick = self._nothing_to_read(words)
+        if self._run_starts.isdisjoint(words) and not self._typos.can_fix(words):
+            # The full reading would find no run and no negative, and correction would
+            # change nothing: the rest of the reading gives the same answer.
+            quick = self._reader.read_runless(words)
             if quick is not None:
                 return quick
         result = self._reader.read(words, segs, fuzzy=None)
@@ -149,22 +145,6 @@ class Matcher:
                     # The correction explained a word ("Senoir"): its level, the first score.
                     return replace(second, score=result.score)
         return result
-
-    def _nothing_to_read(self, words: list[str]) -> Match | None:
-        """The answer for a title with no trigger word, unless a typo correction could give
-        it one (then ``None``: read it in full). It is the answer the full reading gives:
-        with no label, negative, group or umbrella word there is no run, no negative and no
-        bag of words, so only the words that levels and qualifiers leave unexplained
-        remain."""
-        if self._typos.can_fix(words):
-            return None
-        explained = self._levels.explain(words, list(range(len(words))))[2]
-        core = [w for i, w in enumerate(words) if i not in explained]
-        if not core:
-            why = "no profession named (only seniority, band or service words)"
-        else:
-            why = f"no profession label matches; unknown words: {' '.join(core)}"
-        return Match("", None, None, 0.0, "unknown", None, (), why)
 
     def _names_a_label(self, title: str, segments: tuple[str, ...]) -> bool:
         """True when the title's words include a label word (the words of its segments,

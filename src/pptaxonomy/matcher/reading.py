@@ -188,6 +188,23 @@ class Reader:
             )
         return self._score.generalisation(core, level_word, band, fuzzy)
 
+    def read_runless(self, words: list[str]) -> Match | None:
+        """``read`` for words in which no label run and no hard negative can start (the
+        caller checks), without those steps; ``None`` when the words form a group, umbrella
+        or scattered label (read those in full)."""
+        level_word, _, explained, band = self._levels.explain(words, list(range(len(words))))
+        core = tuple(w for i, w in enumerate(words) if i not in explained)
+        if not core:
+            return self._score.nothing(
+                "no profession named (only seniority, band or service words)", None
+            )
+        key = frozenset(core)
+        if key in self._group_terms or key in self._umbrellas or key in self._bags:
+            return None
+        if self._scattered(core, words):
+            return None
+        return self._score.generalisation(core, level_word, band, None)
+
     def _served(self, hits: list[Hit]) -> frozenset[str]:
         """Words naming a population that a profession of ``hits`` serves."""
         if not self._served_populations:
