@@ -245,3 +245,83 @@ def test_patterns_set_meets_the_targets():
     assert res["single right"]["pct"] >= 97
     assert res["multi as those professions"]["pct"] >= 90
     assert res["level right"]["pct"] >= 90
+
+
+@pytest.mark.parametrize("title", ["Counsellor, bank", "Counsellor, building society"])
+def test_onss_inverted_bank_counsellor_is_a_banks_counsellor(title):
+    m = match(title)
+    assert m.status == "not-psychological", m.reason
+    assert "inverted form" in m.reason
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Counsellor (Bank)", "Counsellor - Bank", "Bank Counsellor", "Counsellor, bereavement"],
+)
+def test_staff_bank_and_other_inverted_counsellors_stay_counsellors(title):
+    assert match(title).profession_id == "counsellor", match(title).reason
+
+
+@pytest.mark.parametrize(
+    ("title", "profession"),
+    [
+        ("Student Psychotherapist", "adult-psychotherapist"),
+        ("Student clinical psychologist", "clinical-psychologist"),
+        ("Clinical psychology student", "clinical-psychologist"),
+        ("Student PWP", "psychological-wellbeing-practitioner"),
+        ("Student Counselling Psychologist", "counselling-psychologist"),
+    ],
+)
+def test_a_student_of_a_profession_is_its_trainee(title, profession):
+    m = match(title)
+    assert (m.profession_id, m.level_id) == (profession, "trainee"), m.reason
+
+
+@pytest.mark.parametrize(
+    "title", ["Student counsellor", "School counsellor", "Counsellor - Student Counselling Service"]
+)
+def test_a_population_the_profession_serves_is_not_its_level(title):
+    m = match(title)
+    assert (m.profession_id, m.level_id) == ("counsellor", "qualified"), m.reason
+
+
+def test_specialist_practitioner_alone_is_not_a_psychological_profession():
+    assert match("Specialist Practitioner").status == "not-psychological"
+    # ...unless a profession or a group is named with it.
+    assert match("Specialist practitioner, CBT").profession_id == "cbt-therapist"
+    m = match("Specialist Practitioner Psychologist")
+    assert (m.status, m.group_id) == ("ambiguous", "psychologists")
+
+
+def test_nhs_talking_therapies_therapist_is_cbt_therapist_or_pwp():
+    # The taxonomy's own note on the label: the role replaced both HIT and PWP.
+    m = match("NHS Talking Therapies therapist")
+    assert m.status == "ambiguous"
+    assert {a.profession_id for a in m.alternatives} == {
+        "cbt-therapist",
+        "psychological-wellbeing-practitioner",
+    }
+
+
+@pytest.mark.parametrize(
+    ("title", "profession", "level"),
+    [
+        ("Art Therapist Specialist Practitioner", "art-therapist", "senior"),
+        ("Music Therapist Specialist Practitioner", "music-therapist", "senior"),
+        ("Art Therapist - Specialist Services", "art-therapist", "qualified"),
+        ("Specialist Clinical Psychologist", "clinical-psychologist", "qualified"),
+    ],
+)
+def test_a_level_title_with_its_words_in_another_order_gives_its_level(title, profession, level):
+    m = match(title)
+    assert (m.profession_id, m.level_id) == (profession, level), m.reason
+
+
+def test_real_corpus_level_right_where_stated():
+    sys.path.insert(0, str(ROOT / "bench"))
+    from eval_corpus import evaluate, read_corpus
+
+    res = evaluate(read_corpus())
+    for part in ("dev", "test"):
+        assert res[part]["level right"]["n"] >= 5
+        assert res[part]["level right"]["pct"] >= 97, (part, res[part]["level right"])

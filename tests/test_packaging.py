@@ -46,6 +46,16 @@ def test_wheel_ships_every_taxonomy_and_schema_file(wheel):
 
 
 @pytest.mark.slow
+def test_wheel_ships_the_matcher_package_and_its_rules(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    package = REPO / "src" / "pptaxonomy" / "matcher"
+    expected = [f"pptaxonomy/matcher/{p.name}" for p in package.glob("*.py")]
+    expected.append("pptaxonomy/matcher/match_rules.yaml")
+    missing = [e for e in expected if e not in names]
+    assert not missing, f"not in the wheel: {missing}"
+
+
+@pytest.mark.slow
 def test_installed_wheel_loads_outside_the_repository(wheel, tmp_path):
     site = tmp_path / "site"
     subprocess.run(
@@ -69,13 +79,15 @@ def test_installed_wheel_loads_outside_the_repository(wheel, tmp_path):
         "t = pptaxonomy.load()\n"
         "print(pptaxonomy.__file__); print(d.data_root())\n"
         "print(len(t.professions), t.lookup('PWP').id, len(t.codes['nhs-occupation-code']))\n"
+        "print(pptaxonomy.match('Snr Clin Psych').profession_id)\n"
     )
     env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env
     )
     assert out.returncode == 0, out.stderr
-    module_file, data_root, summary = out.stdout.strip().splitlines()
+    module_file, data_root, summary, matched = out.stdout.strip().splitlines()
+    assert matched == "clinical-psychologist"  # the matcher's rules file was installed too
     assert module_file.startswith(str(site))
     assert data_root.startswith(str(site))
     n, pwp, codes = summary.split()
