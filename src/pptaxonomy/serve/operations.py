@@ -340,14 +340,18 @@ class ValueSetMembers:
             return
         compose = compose or {}
         seen: set[tuple[str, str]] = set()
-        for inc in compose.get("include", []):
-            for cs, c in self._select(store, inc, params, depth):
+        for i, inc in enumerate(compose.get("include", [])):
+            where = f"ValueSet.compose.include[{i}]"
+            for cs, c in self._select(store, inc, params, depth, where):
                 if (cs.url, c.code) not in seen:
                     seen.add((cs.url, c.code))
                     self.items.append((cs, c))
         excluded: set[tuple[str, str]] = set()
-        for exc in compose.get("exclude", []):
-            excluded.update((cs.url, c.code) for cs, c in self._select(store, exc, params, depth))
+        for i, exc in enumerate(compose.get("exclude", [])):
+            where = f"ValueSet.compose.exclude[{i}]"
+            excluded.update(
+                (cs.url, c.code) for cs, c in self._select(store, exc, params, depth, where)
+            )
         if compose.get("inactive") is False:
             self.items = [(cs, c) for cs, c in self.items if not c.inactive]
         self.items = [(cs, c) for cs, c in self.items if (cs.url, c.code) not in excluded]
@@ -356,7 +360,19 @@ class ValueSetMembers:
     def contains(self, system: str, code: str) -> bool:
         return (system, code) in self._keys
 
-    def _select(self, store: Store, inc: dict[str, Any], params: Params | None, depth: int):
+    def _select(
+        self, store: Store, inc: dict[str, Any], params: Params | None, depth: int, where: str
+    ):
+        for k, f in enumerate(inc.get("filter", [])):
+            if f.get("value") is None:
+                raise FhirError(
+                    400,
+                    "invalid",
+                    f"The system {inc.get('system')} filter with property = {f.get('property')}, "
+                    f"op = {f.get('op')} has no value",
+                    tx_code="vs-invalid",
+                    expression=f"{where}.filter[{k}]",
+                )
         sets: list[set[tuple[str, str]]] = []
         for ref in inc.get("valueSet", []):
             other = store.find("ValueSet", ref)
