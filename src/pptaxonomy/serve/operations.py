@@ -30,9 +30,12 @@ def _param(name: str, value: Any) -> dict[str, Any]:
         return {"name": name, "valueCoding": value}
     if isinstance(value, dict) and "coding" in value:
         return {"name": name, "valueCodeableConcept": value}
-    key = {"code": "valueCode", "system": "valueUri", "outcome": "valueCode"}.get(
-        name, "valueString"
-    )
+    key = {
+        "code": "valueCode",
+        "normalized-code": "valueCode",
+        "system": "valueUri",
+        "outcome": "valueCode",
+    }.get(name, "valueString")
     if name.startswith("x-") and name.endswith("system"):
         key = "valueCanonical"
     return {"name": name, key: value}
@@ -281,8 +284,10 @@ def _validate(
         if concept.code != code:
             msg = (
                 f"The code '{code}' differs from the correct code '{concept.code}' by case. "
-                "Although the code system is case insensitive, implementers are strongly "
-                "encouraged to use the correct case anyway"
+                f"Although the code system '{cs.url}"
+                + (f"|{cs.version}" if cs.version else "")
+                + "' is case insensitive, implementers are strongly encouraged to use the "
+                "correct case anyway"
             )
             issues.append(_issue("information", "business-rule", "code-rule", msg, where("code")))
         if active_only and concept.inactive:
@@ -315,7 +320,10 @@ def _validate(
     if shown is not None:
         coding, concept, cs = shown
         if concept is not None:
-            out += [("code", concept.code), ("system", cs.url), ("version", cs.version)]
+            # The code as given; a case-insensitive match also names the code system's own.
+            out += [("code", coding["code"]), ("system", cs.url), ("version", cs.version)]
+            if concept.code != coding["code"]:
+                out.append(("normalized-code", concept.code))
             out.append(("display", concept.display))
             if concept.inactive:
                 out.append(("inactive", True))
