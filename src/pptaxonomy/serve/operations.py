@@ -704,9 +704,67 @@ REVERSE = {
 }
 
 
+def _maps(store: Store, params: Params, cm_id: str | None) -> list[dict[str, Any]]:
+    """The ConceptMaps a $translate reads: the instance, ``url``, or every map held."""
+    if cm_id:
+        return [store.read("ConceptMap", cm_id)]
+    url = params.str("url", "conceptMap")
+    if url:
+        cm = store.find("ConceptMap", url, params.str("conceptMapVersion"))
+        if cm is None:
+            raise FhirError(404, "not-found", f"The concept map '{url}' is not known")
+        return [cm]
+    # By URL and version, not id: resources passed in tx-resource may share an id.
+    return [cm for versions in store.by_url["ConceptMap"].values() for cm in versions]
+
+
+def _translate_target(store: Store, params: Params, cm_id: str | None) -> dict[str, Any]:
+    """R5 $translate from a target code (``targetCode`` or ``targetCoding``): the source codes
+    mapped to it. Each match names the target as ``concept`` and the source found as
+    ``source``, as the HL7 test case translate-reverse expects."""
+    coding = params.get("targetCoding")
+    if isinstance(coding, dict):
+        code, target = coding.get("code"), coding.get("system")
+    else:
+        code, target = params.str("targetCode"), params.str("targetSystem")
+    source = params.str("sourceSystem")
+    out: list[dict[str, Any]] = []
+    for cm in _maps(store, params, cm_id):
+        origin = cm.get("url", "") + (f"|{cm['version']}" if cm.get("version") else "")
+        for group in cm.get("group", []):
+            if (target and group.get("target") != target) or (
+                source and group.get("source") != source
+            ):
+                continue
+            for el in group.get("element", []):
+                for t in el.get("target", []):
+                    if t.get("code") != code:
+                        continue
+                    eq = t.get("equivalence") or t.get("relationship") or "equivalent"
+                    found = {"system": group.get("source"), "code": el.get("code")}
+                    if el.get("display"):
+                        found["display"] = el["display"]
+                    parts = [
+                        {"name": "equivalence", "valueCode": eq},
+                        {"name": "relationship", "valueCode": R4_TO_R5.get(eq, eq)},
+                        {"name": "concept", "valueCoding": {"system": group.get("target"),
+                                                            "code": code}},
+                        {"name": "source", "valueCoding": found},
+                        {"name": "originMap", "valueCanonical": origin},
+                    ]  # fmt: skip
+                    out.append({"name": "match", "part": parts})
+    result: list[dict[str, Any]] = [{"name": "result", "valueBoolean": bool(out)}]
+    if not out:
+        msg = f"No translations found for {target or ''}#{code}"
+        result.append({"name": "message", "valueString": msg})
+    return {"resourceType": "Parameters", "parameter": result + out}
+
+
 def translate(store: Store, params: Params, cm_id: str | None = None) -> dict[str, Any]:
     """ConceptMap/$translate (R4 and R5 parameter names; ``reverse``; ``dependsOn``)."""
     reverse = params.bool("reverse")
+    if not reverse and (params.get("targetCode") or params.get("targetCoding")):
+        return _translate_target(store, params, cm_id)
     coding = params.get("coding", "sourceCoding")
     cc = params.get("codeableConcept", "sourceCodeableConcept")
     if reverse:
@@ -735,17 +793,7 @@ def translate(store: Store, params: Params, cm_id: str | None = None) -> dict[st
     )
     if reverse and params.get("targetCode") is None:
         want_target = params.str("targetsystem", "targetSystem")
-    if cm_id:
-        maps = [store.read("ConceptMap", cm_id)]
-    elif params.str("url", "conceptMap"):
-        url = params.str("url", "conceptMap")
-        cm = store.find("ConceptMap", url, params.str("conceptMapVersion"))
-        if cm is None:
-            raise FhirError(404, "not-found", f"The concept map '{url}' is not known")
-        maps = [cm]
-    else:
-        # By URL and version, not id: resources passed in tx-resource may share an id.
-        maps = [cm for versions in store.by_url["ConceptMap"].values() for cm in versions]
+    maps = _maps(store, params, cm_id)
     depends = {}
     for d in params.all("dependsOn"):
         if isinstance(d, dict) and "part" in d:
