@@ -220,6 +220,8 @@ def _validate(
     """Validate codings (one, or a CodeableConcept's) against their code systems and, when
     ``members`` is given, a value set: the result, the first known coding, and the issues in
     the shape and wording the HL7 terminology test cases expect."""
+    if members is not None and members.unknown_valuesets:
+        return _unknown_import(store, codings, cc, members.unknown_valuesets)
     lenient = params.bool("lenient-display-validation")
     active_only = params.bool("activeOnly")
     in_cc = kind == "CodeableConcept"
@@ -342,6 +344,27 @@ def _validate(
     return parameters(*out)
 
 
+def _unknown_import(
+    store: Store, codings: list[dict[str, Any]], cc: dict | None, missing: list[str]
+) -> dict[str, Any]:
+    """A value set that imports one this server lacks cannot say what it holds: the answer is
+    false with a not-found issue per missing value set (the code itself is still looked up)."""
+    texts = [f"A definition for the value Set '{ref}' could not be found" for ref in missing]
+    issues = [_issue("error", "not-found", "not-found", t, None) for t in texts]
+    out: list[tuple[str, Any]] = [("result", False)]
+    coding = codings[0] if codings else {}
+    cs = store.codesystem(coding.get("system", ""), coding.get("version"))
+    concept = cs.get(coding.get("code", "")) if cs else None
+    if cc is not None:
+        out.append(("codeableConcept", cc))
+    elif concept is not None:
+        out += [("code", concept.code), ("system", cs.url), ("version", cs.version)]
+        out.append(("display", concept.display))
+    out.append(("message", "; ".join(sorted(texts))))
+    out.append(("issues", {"resourceType": "OperationOutcome", "issue": issues}))
+    return parameters(*out)
+
+
 # -- $subsumes -------------------------------------------------------------------------------
 
 
@@ -397,6 +420,8 @@ class ValueSetMembers:
         """The value set as the messages name it: url|version."""
         self.unknown_systems: set[str] = set()
         """Code systems the compose names that this server does not know."""
+        self.unknown_valuesets: list[str] = []
+        """Value sets the compose imports that this server does not know."""
         self.used: dict[str, str] = {}
         self.items: list[tuple[CodeSystemIndex, Concept]] = []
         compose = vs.get("compose")
@@ -445,6 +470,10 @@ class ValueSetMembers:
         sets: list[set[tuple[str, str]]] = []
         for ref in inc.get("valueSet", []):
             other = store.find("ValueSet", ref)
+            if other is None and self.missing_ok:
+                self.unknown_valuesets.append(ref)
+                sets.append(set())
+                continue
             if other is None:
                 raise FhirError(
                     404, "not-found", f"A definition for the value set '{ref}' could not be found"
