@@ -420,6 +420,10 @@ class ValueSetMembers:
         """The value set as the messages name it: url|version."""
         self.unknown_systems: set[str] = set()
         """Code systems the compose names that this server does not know."""
+        self.contained = {
+            r.get("id"): r for r in vs.get("contained", []) if r.get("resourceType") == "ValueSet"
+        }
+        """The value sets a ``#id`` reference in the compose names."""
         self.unknown_valuesets: list[str] = []
         """Value sets the compose imports that this server does not know."""
         self.used: dict[str, str] = {}
@@ -469,7 +473,10 @@ class ValueSetMembers:
                 )
         sets: list[set[tuple[str, str]]] = []
         for ref in inc.get("valueSet", []):
-            other = store.find("ValueSet", ref)
+            if ref.startswith("#"):
+                other = self.contained.get(ref[1:])
+            else:
+                other = store.find("ValueSet", ref)
             if other is None and self.missing_ok:
                 self.unknown_valuesets.append(ref)
                 sets.append(set())
