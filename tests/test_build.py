@@ -91,7 +91,14 @@ def test_two_builds_under_different_hash_seeds_are_byte_identical(tmp_path):
 
 
 def _text(rel: str, data: bytes) -> str:
-    """An artefact as text; a workbook (a zip of XML parts) as its parts' text."""
+    """An artefact as text; a workbook (a zip of XML parts) or a FHIR package (a gzipped tar
+    of JSON files) as its parts' text."""
+    if rel.endswith(".tgz"):
+        import io
+        import tarfile
+
+        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+            return "\n".join(tar.extractfile(m).read().decode("utf-8") for m in tar.getmembers())
     if rel.endswith(".xlsx"):
         import io
         import zipfile

@@ -376,9 +376,33 @@ def csvw_valid(metadata: Path) -> tuple[bool, str]:
     return result.returncode == 0, result.stdout
 
 
+def csvw_header_problems(metadata: Path) -> list[str]:
+    """CSVW column-name compatibility (CSVW 2015 model, section 5.5.1): each CSV's header row
+    must equal its table's column titles, in order. csvwvalidate does not report a renamed or
+    reordered header, so the check is made here from the same metadata."""
+    import csv
+
+    doc = json.loads(metadata.read_text(encoding="utf-8"))
+    problems = []
+    for table in doc["tables"]:
+        columns = [c for c in table["tableSchema"]["columns"] if not c.get("virtual")]
+        titles = [c.get("titles", c["name"]) for c in columns]
+        titles = [t[0] if isinstance(t, list) else t for t in titles]
+        with (metadata.parent / table["url"]).open(encoding="utf-8", newline="") as f:
+            header = next(csv.reader(f))
+        if header != titles:
+            wrong = next(
+                (i for i, (h, t) in enumerate(zip(header, titles, strict=False)) if h != t),
+                min(len(header), len(titles)),
+            )
+            problems.append(f"{table['url']}: header column {wrong + 1} differs from tableSchema")
+    return problems
+
+
 def test_csvw_validates_every_crosswalk_csv(tree):
     ok, out = csvw_valid(tree / "mappings/csv-metadata.json")
     assert ok, out
+    assert csvw_header_problems(tree / "mappings/csv-metadata.json") == []
     doc = json.loads((tree / "mappings/csv-metadata.json").read_text())
     assert all("tableSchema" in t for t in doc["tables"])
     for csv in (tree / "mappings").glob("*.csv"):
@@ -400,6 +424,23 @@ def test_csvw_rejects_broken_copies(tree, tmp_path):
         csv.write_bytes("\r\n".join(lines).encode("utf-8"))
         ok, out = csvw_valid(d / "csv-metadata.json")
         assert not ok, (n, out)
+
+
+def test_csvw_header_check_rejects_a_renamed_or_reordered_header(tree, tmp_path):
+    for n, (old, new) in enumerate(
+        (
+            (b'"profession_id"', b'"profession"'),
+            (b'"level_id","level_name"', b'"level_name","level_id"'),
+        )
+    ):
+        d = tmp_path / str(n)
+        shutil.copytree(tree / "mappings", d)
+        csv = d / "isco-08.csv"
+        head, _, rest = csv.read_bytes().partition(b"\r\n")
+        csv.write_bytes(head.replace(old, new, 1) + b"\r\n" + rest)
+        assert csvw_header_problems(d / "csv-metadata.json") == [
+            f"isco-08.csv: header column {2 if n == 0 else 5} differs from tableSchema"
+        ]
 
 
 # -- FHIR: HL7's R4 JSON Schema with Ajv, R4 invariants with fhirpath.js -----------------------

@@ -240,3 +240,76 @@ def test_match_endpoint_returns_what_match_json_prints(http):
     assert http.get("/match", params={"title": titles[0]}).json() == expected[0]
     assert http.post("/match", json={"titles": titles}).json() == expected
     _oo(http.post("/match", json={"titles": "x"}), 400, "invalid")
+
+
+# -- syndication feed and FHIR package ------------------------------------------------------
+
+MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
+
+
+def _feed_problems(folder: Path) -> list[str]:
+    """What a syndication client would find wrong: a FHIR resource missing from the feed, or
+    an entry whose length, hash or url|version does not match the file it links."""
+    import hashlib
+    import xml.etree.ElementTree as ET
+
+    from pptaxonomy.export.fhir_syndication import ATOM, NCTS
+
+    ns = {"a": ATOM, "n": NCTS}
+    root = ET.parse(folder / "syndication.xml").getroot()
+    problems, listed = [], set()
+    for entry in root.findall("a:entry", ns):
+        link = entry.find("a:link", ns)
+        name = link.get("href").rsplit("/", 1)[1]
+        listed.add(name)
+        data = (folder / name).read_bytes()
+        resource = json.loads(data)
+        if link.get("length") != str(len(data)):
+            problems.append(f"{name}: length")
+        if link.get(f"{{{ns['n']}}}sha256Hash") != hashlib.sha256(data).hexdigest():
+            problems.append(f"{name}: sha256")
+        version = entry.find("n:contentItemVersion", ns).text
+        if version != f"{resource['url']}|{resource['version']}":
+            problems.append(f"{name}: contentItemVersion")
+    for f in sorted(folder.glob("*.json")):
+        r = json.loads(f.read_bytes())
+        if (
+            r.get("resourceType") in ("CodeSystem", "ValueSet", "ConceptMap")
+            and f.name not in listed
+        ):
+            problems.append(f"{f.name}: not in the feed")
+    return problems
+
+
+def test_syndication_feed_lists_every_fhir_resource_with_its_hash(tmp_path):
+    assert _feed_problems(MAPPINGS) == []
+    broken = tmp_path / "mappings"
+    broken.mkdir()
+    for f in MAPPINGS.iterdir():
+        (broken / f.name).write_bytes(f.read_bytes())
+    victim = broken / "pptaxonomy-levels.valueset.json"
+    victim.write_bytes(victim.read_bytes().replace(b'"status"', b' "status"', 1))
+    (broken / "extra.valueset.json").write_bytes(
+        (broken / "pptaxonomy-levels.valueset.json").read_bytes()
+    )
+    problems = _feed_problems(broken)
+    assert "pptaxonomy-levels.valueset.json: sha256" in problems
+    assert "extra.valueset.json: not in the feed" in problems
+
+
+def test_fhir_package_holds_every_resource_and_a_manifest():
+    import tarfile
+
+    with tarfile.open(MAPPINGS / "pptaxonomy.fhir.tgz") as tar:
+        names = set(tar.getnames())
+        manifest = json.load(tar.extractfile("package/package.json"))
+        index = json.load(tar.extractfile("package/.index.json"))
+    resources = [json.loads(f.read_bytes()) for f in sorted(MAPPINGS.glob("*.json"))]
+    resources = [
+        r for r in resources if r.get("resourceType") in ("CodeSystem", "ValueSet", "ConceptMap")
+    ]
+    assert {f"package/{r['resourceType']}-{r['id']}.json" for r in resources} <= names
+    assert len(index["files"]) == len(resources)
+    codesystem = json.loads((MAPPINGS / "pptaxonomy.codesystem.json").read_bytes())
+    assert manifest["version"] == codesystem["version"]
+    assert manifest["fhirVersions"] == ["4.0.1"]

@@ -42,4 +42,42 @@ def test_replay_runs_every_case_of_a_suite_on_a_real_server():
         (result,) = run_all(base, FOLDER, ["case"])
     assert len(result.passed) + len(result.failed) + len(result.not_applicable) == 6
     # Floor measured when the replay was written (docs/serve.md); a regression fails here.
-    assert len(result.passed) >= 3, result.failed  # 3 of 6 on 2 December 2026
+    assert len(result.passed) == 6, result.failed  # 6 of 6 on 2 December 2026
+
+
+def test_scrub_drops_what_the_runner_drops_and_sorts_message_parts():
+    from tests.tx_replay import scrub
+
+    oo = {
+        "resourceType": "OperationOutcome",
+        "text": {"status": "generated"},
+        "extension": [{"url": "http://example.org/x", "valueString": "y"}, {"url": "local"}],
+        "issue": [
+            {"severity": "error", "code": "invalid", "details": {"text": "a"}, "diagnostics": "d"},
+            {"severity": "information", "code": "informational", "diagnostics": "only"},
+        ],
+    }
+    assert scrub(oo) == {
+        "resourceType": "OperationOutcome",
+        "extension": [{"url": "local"}],
+        "issue": [{"severity": "error", "code": "invalid", "details": {"text": "a"}}],
+    }
+    params = {
+        "resourceType": "Parameters",
+        "parameter": [{"name": "message", "valueString": "b; a"}],
+    }
+    assert scrub(params)["parameter"][0]["valueString"] == "a; b"
+
+
+def test_optional_filters_follow_mode_and_fhir_version():
+    expected = {
+        "items": [
+            {"$optional$": "version:5", "code": "r5"},
+            {"$optional$": "version:4", "code": "r4"},
+            {"$optional$": "!tx.fhir.org", "code": "tx"},
+        ]
+    }
+    assert compare(expected, {"items": [{"code": "r5"}]}) is None
+    assert compare(expected, {"items": [{"code": "r4"}]}) is not None  # version:5 is required
+    assert compare({"t": "$external:1:Display 1X$"}, {"t": "wrong display 'display 1x'"}) is None
+    assert compare({"t": "$external:1:Display 1X$"}, {"t": "wrong display"}) is not None

@@ -21,6 +21,8 @@ Layout (relative to ``--out``)::
     mappings/pptaxonomy-crosswalks.xlsx  the crosswalks as an accessible Excel workbook
     mappings/<system>.codesystem.json    FHIR R4 CodeSystem of a target code system
     mappings/<id>.valueset.json          FHIR R4 ValueSets (professions, groups, levels, NHS codes)
+    mappings/syndication.xml             Atom feed of the FHIR resources (Terminology Syndication)
+    mappings/pptaxonomy.fhir.tgz         the FHIR resources as a FHIR NPM package
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def generate(inputs: Inputs) -> dict[str, bytes]:
     """Every artefact, as relative path -> bytes. Writes nothing."""
     from linkml_runtime.utils.schemaview import SchemaView
 
-    from . import crosswalk, fhir, fhir_codesystems, jsonschema, rdf, workbook
+    from . import crosswalk, fhir, fhir_codesystems, fhir_syndication, jsonschema, rdf, workbook
 
     files: dict[str, bytes] = {}
     a, m = ARTEFACTS, MAPPINGS
@@ -72,6 +74,11 @@ def generate(inputs: Inputs) -> dict[str, bytes]:
     files[f"{m}/pptaxonomy.codesystem.json"] = fhir.codesystem(inputs)
     files[f"{m}/pptaxonomy-crosswalks.xlsx"] = workbook.workbook(inputs, systems)
     files.update({f"{m}/{name}": data for name, data in fhir_codesystems.files(inputs).items()})
+    resources = fhir_syndication.fhir_resources(files)
+    files[f"{m}/{fhir_syndication.FEED}"] = fhir_syndication.feed(resources, inputs.data_provenance)
+    files[f"{m}/{fhir_syndication.PACKAGE}"] = fhir_syndication.package(
+        resources, inputs.data_version, inputs.licence
+    )
     return files
 
 

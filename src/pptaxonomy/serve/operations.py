@@ -30,9 +30,14 @@ def _param(name: str, value: Any) -> dict[str, Any]:
         return {"name": name, "valueCoding": value}
     if isinstance(value, dict) and "coding" in value:
         return {"name": name, "valueCodeableConcept": value}
-    key = {"code": "valueCode", "system": "valueUri", "outcome": "valueCode"}.get(
-        name, "valueString"
-    )
+    key = {
+        "code": "valueCode",
+        "normalized-code": "valueCode",
+        "system": "valueUri",
+        "outcome": "valueCode",
+    }.get(name, "valueString")
+    if name.startswith("x-") and name.endswith("system"):
+        key = "valueCanonical"
     return {"name": name, key: value}
 
 
@@ -197,6 +202,13 @@ def validate_code_cs(store: Store, params: Params, cs_id: str | None = None) -> 
     return _validate(store, params, codings, kind, cc, None)
 
 
+def _status_text(concept: Concept) -> str:
+    """The status words of an inactive concept, as the messages give them ("retired and
+    inactive", "inactive")."""
+    statuses = [str(v) for v in concept.prop("status") if str(v) != "active"]
+    return " and ".join(dict.fromkeys([*statuses, "inactive"]))
+
+
 def _validate(
     store: Store,
     params: Params,
@@ -205,23 +217,47 @@ def _validate(
     cc: dict | None,
     members: ValueSetMembers | None,
 ) -> dict[str, Any]:
+    """Validate codings (one, or a CodeableConcept's) against their code systems and, when
+    ``members`` is given, a value set: the result, the first known coding, and the issues in
+    the shape and wording the HL7 terminology test cases expect."""
+    if members is not None and members.unknown_valuesets:
+        return _unknown_import(store, codings, cc, members.unknown_valuesets)
+    lenient = params.bool("lenient-display-validation")
+    active_only = params.bool("activeOnly")
+    in_cc = kind == "CodeableConcept"
     issues: list[dict[str, Any]] = []
-    messages: list[str] = []
-    ok_coding: tuple[dict, Concept, CodeSystemIndex] | None = None
+    extra: list[tuple[str, Any]] = []
+    shown: tuple[dict, Concept | None, CodeSystemIndex | None] | None = None
+    valid = False
+    vs = members.label if members is not None else ""
     for i, coding in enumerate(codings):
-        prefix = f"{kind}.coding[{i}]" if kind == "CodeableConcept" else kind or None
+        base = f"{kind}.coding[{i}]" if in_cc else kind
 
-        def where(el: str, prefix: str | None = prefix) -> str:
-            return f"{prefix}.{el}" if prefix else el
+        def where(el: str, base: str = base) -> str:
+            return f"{base}.{el}" if base else el
+
+        def not_in_vs(text_code: str, where_code: str) -> None:
+            if members is None:
+                return
+            if in_cc:
+                issues.append(_issue("information", "code-invalid", "this-code-not-in-vs",
+                    f"The provided code '{text_code}' was not found in the value set '{vs}'",
+                    where_code))  # fmt: skip
+            else:
+                issues.append(_issue("error", "code-invalid", "not-in-vs",
+                    f"The provided code '{text_code}' was not found in the value set '{vs}'",
+                    where_code))  # fmt: skip
 
         code = coding.get("code")
         system = coding.get("system")
         if not code:
             raise FhirError(400, "required", "a code is required")
         if not system:
-            msg = f"Coding has no system. A code with no system has no defined meaning: {code}"
-            issues.append(_issue("error", "invalid", "invalid-data", msg, where("system")))
-            messages.append(msg)
+            not_in_vs(f"#{code}", where("code"))
+            issues.append(_issue("warning", "invalid", "invalid-data",
+                "Coding has no system. A code with no system has no defined meaning, and it "
+                "cannot be validated. A system should be provided", base or "code"))  # fmt: skip
+            shown = shown or (coding, None, None)
             continue
         cs = store.codesystem(system, coding.get("version"))
         if cs is None:
@@ -229,60 +265,103 @@ def _validate(
                 f"A definition for CodeSystem '{system}' could not be found, so the code "
                 "cannot be validated"
             )
+            if members is not None and system in members.unknown_systems:
+                extra.append(("x-caused-by-unknown-system", system))
+            else:
+                not_in_vs(f"{system}#{code}", where("code"))
+                extra.append(("x-unknown-system", system))
             issues.append(_issue("error", "not-found", "not-found", msg, where("system")))
-            messages.append(msg)
+            shown = shown or (coding, None, None)
             continue
         concept = cs.get(code)
         if concept is None:
+            not_in_vs(f"{cs.url}#{code}", where("code"))
             msg = f"Unknown code '{code}' in the CodeSystem '{cs.url}'" + (
                 f" version '{cs.version}'" if cs.version else ""
             )
             issues.append(_issue("error", "code-invalid", "invalid-code", msg, where("code")))
-            messages.append(msg)
+            shown = shown or (coding, None, cs)
             continue
+        ok = True
         if concept.code != code:
-            msg = f"The code '{code}' differs in case from '{concept.code}'"
-            issues.append(_issue("information", "business-rule", "code-rule", msg, where("code")))
-        if members is not None and not members.contains(cs.url, concept.code):
             msg = (
-                f"The provided code '{cs.url}#{code}' was not found in the value set "
-                f"'{members.url}'"
+                f"The code '{code}' differs from the correct code '{concept.code}' by case. "
+                f"Although the code system '{cs.url}"
+                + (f"|{cs.version}" if cs.version else "")
+                + "' is case insensitive, implementers are strongly encouraged to use the "
+                "correct case anyway"
             )
-            issues.append(_issue("error", "code-invalid", "not-in-vs", msg, where("code")))
-            messages.append(msg)
-            continue
+            issues.append(_issue("information", "business-rule", "code-rule", msg, where("code")))
+        if active_only and concept.inactive:
+            msg = f"The concept '{concept.code}' is valid but is not active"
+            issues.append(_issue("error", "business-rule", "code-rule", msg, where("code")))
+        if members is not None and not members.contains(cs.url, concept.code):
+            not_in_vs(f"{cs.url}#{code}", where("code"))
+            ok = False
         if not _check_display(concept, coding.get("display")):
             msg = (
                 f"Wrong Display Name '{coding.get('display')}' for {cs.url}#{concept.code}. "
                 f"Valid display is '{concept.display}'"
             )
-            issues.append(_issue("error", "invalid", "invalid-display", msg, where("display")))
-            messages.append(msg)
-            ok_coding = ok_coding or (coding, concept, cs)
-            continue
+            severity = "warning" if lenient else "error"
+            issues.append(_issue(severity, "invalid", "invalid-display", msg, where("display")))
+            ok = ok and lenient
         if concept.inactive:
-            msg = f"The concept '{concept.code}' is inactive and its use should be reviewed"
-            issues.append(_issue("warning", "business-rule", "code-comment", msg, where("code")))
-        ok_coding = ok_coding or (coding, concept, cs)
-    display_errors = any(i["details"]["coding"][0]["code"] == "invalid-display" for i in issues)
-    result = ok_coding is not None and not display_errors
-    if kind == "CodeableConcept" and ok_coding is not None and members is not None:
-        result = not display_errors
-    out: list[tuple[str, Any]] = [("result", result)]
-    if ok_coding is not None:
-        coding, concept, cs = ok_coding
-        out += [("code", concept.code), ("system", cs.url), ("version", cs.version)]
-        out.append(("display", concept.display))
-        if concept.inactive:
-            out.append(("inactive", True))
-    elif codings and kind != "CodeableConcept":
-        out += [("code", codings[0].get("code")), ("system", codings[0].get("system"))]
+            msg = (
+                f"The concept '{concept.code}' has a status of {_status_text(concept)} and its "
+                "use should be reviewed"
+            )
+            issues.append(_issue("warning", "business-rule", "code-comment", msg, base or "code"))
+        if shown is None or shown[1] is None or (ok and not valid):
+            shown = (coding, concept, cs)
+        valid = valid or ok
+    if in_cc and members is not None and not valid:
+        issues.append(_issue("error", "code-invalid", "not-in-vs",
+            f"No valid coding was found for the value set '{vs}'", None))  # fmt: skip
+    out: list[tuple[str, Any]] = [("result", valid)]
+    if shown is not None:
+        coding, concept, cs = shown
+        if concept is not None:
+            # The code as given; a case-insensitive match also names the code system's own.
+            out += [("code", coding["code"]), ("system", cs.url), ("version", cs.version)]
+            if concept.code != coding["code"]:
+                out.append(("normalized-code", concept.code))
+            out.append(("display", concept.display))
+            if concept.inactive:
+                out.append(("inactive", True))
+        elif not in_cc:
+            out += [("code", coding.get("code")), ("system", coding.get("system"))]
+            if cs is not None:
+                out.append(("version", cs.version))
     if cc is not None:
         out.append(("codeableConcept", cc))
-    if messages:
-        out.append(("message", "; ".join(messages)))
+    out += extra
+    texts = sorted({i["details"]["text"] for i in issues if i["severity"] in ("error", "warning")})
+    if texts:
+        out.append(("message", "; ".join(texts)))
     if issues:
         out.append(("issues", {"resourceType": "OperationOutcome", "issue": issues}))
+    return parameters(*out)
+
+
+def _unknown_import(
+    store: Store, codings: list[dict[str, Any]], cc: dict | None, missing: list[str]
+) -> dict[str, Any]:
+    """A value set that imports one this server lacks cannot say what it holds: the answer is
+    false with a not-found issue per missing value set (the code itself is still looked up)."""
+    texts = [f"A definition for the value Set '{ref}' could not be found" for ref in missing]
+    issues = [_issue("error", "not-found", "not-found", t, None) for t in texts]
+    out: list[tuple[str, Any]] = [("result", False)]
+    coding = codings[0] if codings else {}
+    cs = store.codesystem(coding.get("system", ""), coding.get("version"))
+    concept = cs.get(coding.get("code", "")) if cs else None
+    if cc is not None:
+        out.append(("codeableConcept", cc))
+    elif concept is not None:
+        out += [("code", concept.code), ("system", cs.url), ("version", cs.version)]
+        out.append(("display", concept.display))
+    out.append(("message", "; ".join(sorted(texts))))
+    out.append(("issues", {"resourceType": "OperationOutcome", "issue": issues}))
     return parameters(*out)
 
 
@@ -324,10 +403,29 @@ def subsumes(store: Store, params: Params, cs_id: str | None = None) -> dict[str
 class ValueSetMembers:
     """The codes of a ValueSet, worked out from its compose (include, exclude, filters)."""
 
-    def __init__(self, store: Store, vs: dict[str, Any], params: Params | None = None, depth=0):
+    def __init__(
+        self,
+        store: Store,
+        vs: dict[str, Any],
+        params: Params | None = None,
+        depth: int = 0,
+        missing_ok: bool = False,
+    ):
+        self.missing_ok = missing_ok
+        """A code system the compose names but the server lacks is noted, not an error."""
         if depth > 10:
             raise FhirError(400, "processing", "value sets import each other in a loop")
         self.url = vs.get("url", "")
+        self.label = self.url + (f"|{vs['version']}" if vs.get("version") else "")
+        """The value set as the messages name it: url|version."""
+        self.unknown_systems: set[str] = set()
+        """Code systems the compose names that this server does not know."""
+        self.contained = {
+            r.get("id"): r for r in vs.get("contained", []) if r.get("resourceType") == "ValueSet"
+        }
+        """The value sets a ``#id`` reference in the compose names."""
+        self.unknown_valuesets: list[str] = []
+        """Value sets the compose imports that this server does not know."""
         self.used: dict[str, str] = {}
         self.items: list[tuple[CodeSystemIndex, Concept]] = []
         compose = vs.get("compose")
@@ -340,14 +438,18 @@ class ValueSetMembers:
             return
         compose = compose or {}
         seen: set[tuple[str, str]] = set()
-        for inc in compose.get("include", []):
-            for cs, c in self._select(store, inc, params, depth):
+        for i, inc in enumerate(compose.get("include", [])):
+            where = f"ValueSet.compose.include[{i}]"
+            for cs, c in self._select(store, inc, params, depth, where):
                 if (cs.url, c.code) not in seen:
                     seen.add((cs.url, c.code))
                     self.items.append((cs, c))
         excluded: set[tuple[str, str]] = set()
-        for exc in compose.get("exclude", []):
-            excluded.update((cs.url, c.code) for cs, c in self._select(store, exc, params, depth))
+        for i, exc in enumerate(compose.get("exclude", [])):
+            where = f"ValueSet.compose.exclude[{i}]"
+            excluded.update(
+                (cs.url, c.code) for cs, c in self._select(store, exc, params, depth, where)
+            )
         if compose.get("inactive") is False:
             self.items = [(cs, c) for cs, c in self.items if not c.inactive]
         self.items = [(cs, c) for cs, c in self.items if (cs.url, c.code) not in excluded]
@@ -356,15 +458,34 @@ class ValueSetMembers:
     def contains(self, system: str, code: str) -> bool:
         return (system, code) in self._keys
 
-    def _select(self, store: Store, inc: dict[str, Any], params: Params | None, depth: int):
+    def _select(
+        self, store: Store, inc: dict[str, Any], params: Params | None, depth: int, where: str
+    ):
+        for k, f in enumerate(inc.get("filter", [])):
+            if f.get("value") is None:
+                raise FhirError(
+                    400,
+                    "invalid",
+                    f"The system {inc.get('system')} filter with property = {f.get('property')}, "
+                    f"op = {f.get('op')} has no value",
+                    tx_code="vs-invalid",
+                    expression=f"{where}.filter[{k}]",
+                )
         sets: list[set[tuple[str, str]]] = []
         for ref in inc.get("valueSet", []):
-            other = store.find("ValueSet", ref)
+            if ref.startswith("#"):
+                other = self.contained.get(ref[1:])
+            else:
+                other = store.find("ValueSet", ref)
+            if other is None and self.missing_ok:
+                self.unknown_valuesets.append(ref)
+                sets.append(set())
+                continue
             if other is None:
                 raise FhirError(
                     404, "not-found", f"A definition for the value set '{ref}' could not be found"
                 )
-            sets.append(ValueSetMembers(store, other, params, depth + 1)._keys)
+            sets.append(ValueSetMembers(store, other, params, depth + 1, self.missing_ok)._keys)
         system = inc.get("system")
         if not system:
             keys = set.intersection(*sets) if sets else set()
@@ -379,6 +500,9 @@ class ValueSetMembers:
                 if isinstance(pin, str) and pin.startswith(system + "|"):
                     version = pin.split("|", 1)[1]
         cs = store.codesystem(system, version)
+        if cs is None and self.missing_ok:
+            self.unknown_systems.add(system)
+            return []
         if cs is None:
             what = f"'{system}'" + (f" version '{version}'" if version else "")
             raise FhirError(
@@ -582,7 +706,10 @@ def _typed(value: str) -> Any:
 def validate_code_vs(store: Store, params: Params, vs_id: str | None = None) -> dict[str, Any]:
     """ValueSet/$validate-code for a code, a Coding or a CodeableConcept."""
     vs = _valueset(store, params, vs_id)
-    members = ValueSetMembers(store, vs, params)
+    members = ValueSetMembers(store, vs, params, missing_ok=True)
+    if params.bool("activeOnly"):
+        members.items = [(cs, c) for cs, c in members.items if not c.inactive]
+        members._keys = {(cs.url, c.code) for cs, c in members.items}
     codings, kind, cc = _codings(params, ("system",))  # url names the value set here
     if kind == "" and "system" not in codings[0]:
         systems = {cs.url for cs, _ in members.items}
@@ -613,9 +740,67 @@ REVERSE = {
 }
 
 
+def _maps(store: Store, params: Params, cm_id: str | None) -> list[dict[str, Any]]:
+    """The ConceptMaps a $translate reads: the instance, ``url``, or every map held."""
+    if cm_id:
+        return [store.read("ConceptMap", cm_id)]
+    url = params.str("url", "conceptMap")
+    if url:
+        cm = store.find("ConceptMap", url, params.str("conceptMapVersion"))
+        if cm is None:
+            raise FhirError(404, "not-found", f"The concept map '{url}' is not known")
+        return [cm]
+    # By URL and version, not id: resources passed in tx-resource may share an id.
+    return [cm for versions in store.by_url["ConceptMap"].values() for cm in versions]
+
+
+def _translate_target(store: Store, params: Params, cm_id: str | None) -> dict[str, Any]:
+    """R5 $translate from a target code (``targetCode`` or ``targetCoding``): the source codes
+    mapped to it. Each match names the target as ``concept`` and the source found as
+    ``source``, as the HL7 test case translate-reverse expects."""
+    coding = params.get("targetCoding")
+    if isinstance(coding, dict):
+        code, target = coding.get("code"), coding.get("system")
+    else:
+        code, target = params.str("targetCode"), params.str("targetSystem")
+    source = params.str("sourceSystem")
+    out: list[dict[str, Any]] = []
+    for cm in _maps(store, params, cm_id):
+        origin = cm.get("url", "") + (f"|{cm['version']}" if cm.get("version") else "")
+        for group in cm.get("group", []):
+            if (target and group.get("target") != target) or (
+                source and group.get("source") != source
+            ):
+                continue
+            for el in group.get("element", []):
+                for t in el.get("target", []):
+                    if t.get("code") != code:
+                        continue
+                    eq = t.get("equivalence") or t.get("relationship") or "equivalent"
+                    found = {"system": group.get("source"), "code": el.get("code")}
+                    if el.get("display"):
+                        found["display"] = el["display"]
+                    parts = [
+                        {"name": "equivalence", "valueCode": eq},
+                        {"name": "relationship", "valueCode": R4_TO_R5.get(eq, eq)},
+                        {"name": "concept", "valueCoding": {"system": group.get("target"),
+                                                            "code": code}},
+                        {"name": "source", "valueCoding": found},
+                        {"name": "originMap", "valueCanonical": origin},
+                    ]  # fmt: skip
+                    out.append({"name": "match", "part": parts})
+    result: list[dict[str, Any]] = [{"name": "result", "valueBoolean": bool(out)}]
+    if not out:
+        msg = f"No translations found for {target or ''}#{code}"
+        result.append({"name": "message", "valueString": msg})
+    return {"resourceType": "Parameters", "parameter": result + out}
+
+
 def translate(store: Store, params: Params, cm_id: str | None = None) -> dict[str, Any]:
     """ConceptMap/$translate (R4 and R5 parameter names; ``reverse``; ``dependsOn``)."""
     reverse = params.bool("reverse")
+    if not reverse and (params.get("targetCode") or params.get("targetCoding")):
+        return _translate_target(store, params, cm_id)
     coding = params.get("coding", "sourceCoding")
     cc = params.get("codeableConcept", "sourceCodeableConcept")
     if reverse:
@@ -644,17 +829,7 @@ def translate(store: Store, params: Params, cm_id: str | None = None) -> dict[st
     )
     if reverse and params.get("targetCode") is None:
         want_target = params.str("targetsystem", "targetSystem")
-    if cm_id:
-        maps = [store.read("ConceptMap", cm_id)]
-    elif params.str("url", "conceptMap"):
-        url = params.str("url", "conceptMap")
-        cm = store.find("ConceptMap", url, params.str("conceptMapVersion"))
-        if cm is None:
-            raise FhirError(404, "not-found", f"The concept map '{url}' is not known")
-        maps = [cm]
-    else:
-        # By URL and version, not id: resources passed in tx-resource may share an id.
-        maps = [cm for versions in store.by_url["ConceptMap"].values() for cm in versions]
+    maps = _maps(store, params, cm_id)
     depends = {}
     for d in params.all("dependsOn"):
         if isinstance(d, dict) and "part" in d:

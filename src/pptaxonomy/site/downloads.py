@@ -20,6 +20,8 @@ DESCRIPTIONS = {
     ".sssom.tsv": "Crosswalk in SSSOM TSV",
     ".csv": "Crosswalk table (CSV)",
     ".json": "The whole taxonomy as one JSON document",
+    "syndication.xml": "Atom feed of the FHIR resources, for a terminology server (syndication)",
+    ".fhir.tgz": "The FHIR resources as a FHIR NPM package",
 }
 
 
