@@ -192,3 +192,15 @@ def test_an_output_on_any_of_the_inputs_is_refused(tmp_path):
     assert r.exit_code == 2
     assert "one of the input files" in r.output
     assert b.read_bytes() == before
+
+
+def test_the_oldest_duckdb_tested_is_the_floor_pyproject_allows():
+    import re
+    import tomllib
+
+    root = Path(__file__).parents[1]
+    deps = tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
+    floor = next(re.fullmatch(r"duckdb>=([\d.]+)", d) for d in deps if d.startswith("duckdb"))
+    tested = re.search(r"^OLDEST_DUCKDB := (\S+)$", (root / "Makefile").read_text(), re.M)
+    assert floor is not None and tested is not None
+    assert floor.group(1) == tested.group(1)
