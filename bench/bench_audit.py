@@ -225,6 +225,7 @@ import duckdb
 audited, t_out, s_out = sys.argv[1:4]
 T, C = '"Position Title"', '"Occupation Code"'
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 rd = f"read_csv('{audited}', all_varchar = true, header = true)"
 con.execute(
     f"CREATE TABLE x AS SELECT coalesce({T}, '') AS t, coalesce({C}, '') AS raw, "

@@ -204,3 +204,16 @@ def test_the_oldest_duckdb_tested_is_the_floor_pyproject_allows():
     tested = re.search(r"^OLDEST_DUCKDB := (\S+)$", (root / "Makefile").read_text(), re.M)
     assert floor is not None and tested is not None
     assert floor.group(1) == tested.group(1)
+
+
+def test_an_extract_too_long_for_a_sheet_is_refused_and_nothing_is_left(tmp_path, monkeypatch):
+    import pptaxonomy.audit.engine as engine
+
+    monkeypatch.setattr(engine, "XLSX_MAX_ROWS", 200)  # the sample: 200 rows + the header
+    out = tmp_path / "rows.xlsx"
+    with pytest.raises(AuditError, match=r"200 rows do not fit in an XLSX sheet"):
+        audit(SAMPLE, "Position Title", output=out)
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(engine, "XLSX_MAX_ROWS", 201)
+    audit(SAMPLE, "Position Title", output=out)
+    assert out.exists()
