@@ -99,6 +99,26 @@ $(CONFORMANCE_STAMP): $(STAMP) pyproject.toml
 
 test: $(STAMP) lint browser-deps conformance-deps ## Lint, then run the whole test suite
 	$(BIN)/python -m pytest -q
+	$(MAKE) --no-print-directory test-oldest-duckdb
+
+# The audit's tests again with the oldest DuckDB pyproject.toml allows (secure data
+# environments often pin an old one): a separate venv, the read path's deps only (~2 min).
+OLDEST_DUCKDB := 1.1.3
+OLDEST_VENV := .venv-oldest
+OLDEST_STAMP := $(OLDEST_VENV)/.installed-$(OLDEST_DUCKDB)
+AUDIT_TESTS := tests/test_audit.py tests/test_audit_hostile.py tests/test_audit_io.py
+
+.PHONY: test-oldest-duckdb
+test-oldest-duckdb: $(OLDEST_STAMP) ## Run the audit's tests with the oldest DuckDB allowed
+	$(OLDEST_VENV)/bin/python -c 'import duckdb; assert duckdb.__version__ == "$(OLDEST_DUCKDB)", duckdb.__version__'
+	$(OLDEST_VENV)/bin/python -m pytest -q -p no:cacheprovider $(AUDIT_TESTS)
+
+$(OLDEST_STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found" >&2; exit 2; }
+	rm -rf $(OLDEST_VENV) && $(PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		-e . "duckdb==$(OLDEST_DUCKDB)" "pytest>=8" "hypothesis>=6.100"
+	@touch $@
 
 bench: $(STAMP) ## Print the speed figures quoted in the README (the audit bench takes ~1 min)
 	$(BIN)/python bench/bench_foundation.py
@@ -108,7 +128,7 @@ bench: $(STAMP) ## Print the speed figures quoted in the README (the audit bench
 	$(BIN)/python bench/bench_audit.py
 
 clean: ## Remove the virtual environment, caches and build output
-	rm -rf $(VENV) dist build out .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(OLDEST_VENV) dist build out .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # The contributor's one command: validate, regenerate every committed artefact and the site,

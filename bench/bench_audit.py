@@ -1,6 +1,6 @@
 """Speed of ``pptaxonomy audit`` on a synthetic 1.5-million-row ESR-like extract.
 
-    python bench/bench_audit.py [--rows 1500000] [--repeat 3] [--keep DIR]
+    python bench/bench_audit.py [--rows 1500000] [--repeat 3] [--esr12] [--keep DIR]
 
 Prints, in one run:
 
@@ -17,7 +17,8 @@ Prints, in one run:
   files (the earlier outputs are removed first);
 * distinct-title matching throughput of a fresh matcher (target >= 20,000 titles/s).
 
-The extract has 8 columns and about 10,000 distinct titles, made from the labelled titles of
+The extract has 8 columns and about 10,000 distinct titles (``--esr12``: 12 columns, as an
+ESR staff-in-post report has, and about 30,000 distinct titles), made from the labelled titles of
 ``tests/data/titles.tsv`` (real variants and hard negatives) with service, place, band and
 contract qualifiers; codes are a mix of right, wrong, retired, invalid and empty.
 """
@@ -90,8 +91,9 @@ INVALID = ["S1Q", "XXX", "S1", "ZZ9", "N9Q"]
 RETIRED = ["S3L", "S4L"]
 
 
-def make_titles(rng: random.Random) -> list[tuple[str, str, str]]:
-    """(title, expected profession or "", expected level or "") for ~10,000 distinct titles."""
+def make_titles(rng: random.Random, n_titles: int = N_TITLES) -> list[tuple[str, str, str]]:
+    """(title, expected profession or "", expected level or "") for ~``n_titles`` distinct
+    titles (past the labelled titles' combinations, a ward or team number is added)."""
     with TITLES.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader((ln for ln in fh if not ln.startswith("#")), delimiter="\t"))
     out: dict[str, tuple[str, str, str]] = {}
@@ -102,18 +104,26 @@ def make_titles(rng: random.Random) -> list[tuple[str, str, str]]:
         if case == "upper":
             title = title.upper()
         out.setdefault(title, (title, r["expected_profession"], r["expected_level"]))
-        if len(out) >= N_TITLES:
+        if len(out) >= n_titles:
             break
+    base, team = list(out.values()), 1
+    while len(out) < n_titles:
+        title, pid, level = base[team % len(base)]
+        out.setdefault(f"{title} (Team {team})", (f"{title} (Team {team})", pid, level))
+        team += 1
     return list(out.values())
 
 
-def generate(path: Path, n_rows: int, seed: int = 2024) -> int:
+ESR12_EXTRA = ["Area of Work", "Person Type", "Assignment Category", "Effective Date"]
+
+
+def generate(path: Path, n_rows: int, seed: int = 2024, esr12: bool = False) -> int:
     """Write the synthetic extract; returns the number of distinct titles."""
     import pptaxonomy
 
     tax = pptaxonomy.load()
     rng = random.Random(seed)
-    titles = make_titles(rng)
+    titles = make_titles(rng, 30_000 if esr12 else N_TITLES)
     weights = [1.0 / (i + 1) ** 0.8 for i in range(len(titles))]  # a few titles dominate
     right: dict[tuple[str, str], list[str]] = {}
     for _t, pid, level in titles:
@@ -134,6 +144,7 @@ def generate(path: Path, n_rows: int, seed: int = 2024) -> int:
                 "Organisation",
                 "Staff Group",
                 "FTE",
+                *(ESR12_EXTRA if esr12 else []),
             ]
         )
         for i, k in enumerate(picks):
@@ -167,6 +178,16 @@ def generate(path: Path, n_rows: int, seed: int = 2024) -> int:
                     ORGS[i % len(ORGS)],
                     "Add Prof Scientific and Technic" if pid else "Other",
                     rng.choice(("1.00", "0.80", "0.60", "0.50")),
+                    *(
+                        (
+                            rng.choice(("Psychological Therapies", "NHS Talking Therapies", "")),
+                            rng.choice(("Employee", "Bank")),
+                            rng.choice(("Permanent", "Fixed Term Temp")),
+                            f"2026-{1 + i % 12:02d}-01",
+                        )
+                        if esr12
+                        else ()
+                    ),
                 ]
             )
     return len(titles)
@@ -204,6 +225,7 @@ import duckdb
 audited, t_out, s_out = sys.argv[1:4]
 T, C = '"Position Title"', '"Occupation Code"'
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 rd = f"read_csv('{audited}', all_varchar = true, header = true)"
 con.execute(
     f"CREATE TABLE x AS SELECT coalesce({T}, '') AS t, coalesce({C}, '') AS raw, "
@@ -299,6 +321,7 @@ def run_audit(src: Path, tmp: Path, *extra: str) -> tuple[float, float, dict]:
         str(tmp / "audit.json"),
         "--report",
         str(tmp / "audit.html"),
+        *extra,
     ]
     err = tmp / "audit.stderr"
     fresh(tmp / "audited.csv", tmp / "audit.json", tmp / "audit.html")
@@ -348,17 +371,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, default=1_500_000)
     ap.add_argument("--repeat", type=int, default=3, help="runs of each; the median is quoted")
+    ap.add_argument("--esr12", action="store_true", help="12 columns and ~30,000 distinct titles")
     ap.add_argument("--keep", type=Path, help="keep the extract and outputs in this folder")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="pptaxonomy-bench-"))
     try:
         src = tmp / "extract.csv"
         t0 = time.perf_counter()
-        n_titles = generate(src, args.rows)
+        n_titles = generate(src, args.rows, esr12=args.esr12)
         os.sync()  # else writing the new file back to disk slows the first timed runs
         size_mb = src.stat().st_size / 1e6
         print(
-            f"extract: {args.rows:,} rows, 8 columns, {n_titles:,} distinct titles, "
+            f"extract: {args.rows:,} rows, {12 if args.esr12 else 8} columns, "
+            f"{n_titles:,} distinct titles, "
             f"{size_mb:.0f} MB (generated in {time.perf_counter() - t0:.1f} s)"
         )
         audits, ordered, floors, fairs, rss = [], [], [], [], 0.0

@@ -229,7 +229,7 @@ BAD = {
     ),
     "parquet": (
         lambda t: [_write(t / "a.parquet", b"PAR1" + b"\0" * 100), "--title-column", "x"],
-        "Parquet",
+        "not a readable Parquet file",
     ),
     "missing column": (lambda t: [str(EXTRACT), "--title-column", "Nope"], "columns found"),
     "no sheet": (

@@ -240,7 +240,7 @@ def match_cmd(titles: tuple[str, ...], as_json: bool, local_titles: str | None) 
 
 
 @main.command("audit")
-@click.argument("file")
+@click.argument("file", nargs=-1, required=True)
 @click.option("--title-column", required=True, help="Column holding the job or position title.")
 @click.option("--code-column", help="Column holding the NHS occupation code.")
 @click.option("--key-column", help="Column identifying a row; the report quotes it.")
@@ -248,7 +248,12 @@ def match_cmd(titles: tuple[str, ...], as_json: bool, local_titles: str | None) 
     "--output",
     "-o",
     type=click.Path(dir_okay=False),
-    help="Row-level CSV: input columns plus pp_* columns.",
+    help="Row-level output, .csv or .xlsx (every cell text): input columns plus pp_* columns.",
+)
+@click.option(
+    "--excel-csv",
+    is_flag=True,
+    help="Start the .csv output with a UTF-8 BOM, so that Excel reads it as UTF-8.",
 )
 @click.option(
     "--report",
@@ -277,7 +282,9 @@ def match_cmd(titles: tuple[str, ...], as_json: bool, local_titles: str | None) 
     help="Folder for the private copy made of non-UTF-8 or XLSX input (default: TMPDIR).",
 )
 def audit_cmd(**options) -> None:
-    """Audit a staff extract (CSV or XLSX): profession, level and code check for every row.
+    """Audit a staff extract (CSV, XLSX or Parquet): profession, level and code check for
+    every row. Give several FILEs or a quoted glob ("esr-2026-*.csv") to audit monthly
+    snapshots as one table (same columns in each).
 
     Output rows are written in parallel and may come in another order than the input's
     (--keep-order keeps it). Exit 0 when the audit ran, whatever it found; 1 when
@@ -289,6 +296,8 @@ def audit_cmd(**options) -> None:
       pptaxonomy audit extract.csv --title-column "Position Title" \\
           --code-column "Occupation Code" --key-column "Assignment Number" \\
           --output audited.csv --report audit.html --report audit.json
+      pptaxonomy audit "snapshots/esr-*.parquet" --title-column "Position Title" \\
+          --output audited.xlsx
     """
     from .audit import cli_audit
 

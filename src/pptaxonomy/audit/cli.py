@@ -67,7 +67,7 @@ def _interrupt_on_sigterm() -> None:
 
 
 def cli_audit(
-    file: str,
+    file: str | tuple[str, ...],
     title_column: str,
     code_column: str | None,
     key_column: str | None,
@@ -79,10 +79,15 @@ def cli_audit(
     as_json: bool = False,
     keep_order: bool = False,
     temp_dir: str | None = None,
+    excel_csv: bool = False,
 ) -> int:
     """Run an audit for the CLI; returns the exit code (0 ran, 1 --fail-on hit, 2 unusable,
-    130 interrupted). Every error is one line on stderr."""
+    130 interrupted). Every error is one line on stderr. ``file``: one or several files or
+    globs, read as one table."""
     import sys
+
+    from .inputs import input_paths
+    from .outputs import check_output_name
 
     progress = None
 
@@ -97,12 +102,17 @@ def cli_audit(
         for report in reports:
             if Path(report).suffix.lower() not in (".json", ".html", ".htm"):
                 return fail(f"--report {report}: the file name must end in .json or .html")
+        if output:
+            check_output_name(output, excel_csv)
+        elif excel_csv:
+            return fail("--excel-csv needs a .csv --output")
         outputs = [("--output", output)] if output else []
         outputs += [("--report", r) for r in reports]
-        check_outputs(Path(file), outputs)
+        paths = input_paths(file)
+        check_outputs(paths, outputs)
         progress = _progress_printer()
         result = audit(
-            file,
+            paths,
             title_column=title_column,
             code_column=code_column,
             key_column=key_column,
@@ -112,6 +122,7 @@ def cli_audit(
             progress=progress,
             keep_order=keep_order,
             temp_dir=temp_dir,
+            excel_csv=excel_csv,
         )
         written = [write_report(result.summary, r) for r in reports]
     except KeyboardInterrupt:
@@ -129,7 +140,7 @@ def cli_audit(
         remove_own_folders(temp_dir)
         if _signalled:
             return fail("interrupted; no output was written or replaced", 130)
-        return fail(f"{Path(file).name}: the audit failed ({_one_line(exc)})")
+        return fail(f"{result_name(file)}: the audit failed ({_one_line(exc)})")
     if progress:
         progress.close()
     if as_json:
@@ -143,7 +154,8 @@ def cli_audit(
     rows = result.summary["rows"]
     if rows["skipped"] and not rows["audited"]:
         return fail(
-            f"{Path(file).name}: every row was skipped ({rows['skipped']:,}); nothing audited"
+            f"{result.summary['input']['file']}: every row was skipped ({rows['skipped']:,}); "
+            "nothing audited"
         )
     hits = {s: result.status_counts.get(s, 0) for s in fail_on}
     if any(hits.values()):
@@ -151,6 +163,13 @@ def cli_audit(
         print(f"--fail-on: rows found with {found}", file=sys.stderr)
         return 1
     return 0
+
+
+def result_name(file: str | tuple[str, ...]) -> str:
+    """The input's name for a message: the file's, or the first of several."""
+    files = [file] if isinstance(file, str) else list(file)
+    name = Path(files[0]).name if files else "the input"
+    return name if len(files) <= 1 else f"{name} and {len(files) - 1} more"
 
 
 def _one_line(exc: BaseException) -> str:

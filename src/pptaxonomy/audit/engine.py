@@ -15,18 +15,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .common import TOP_N, AuditError, AuditResult, _first_line, _lit, _problem, _q
-from .paths import check_outputs, private_folder, sweep_output_leftovers
-from .reading import (
-    _SAMPLE_BYTES,
-    _find_column,
-    _is_xlsx,
-    _prepare_csv,
-    _prepare_xlsx,
-    _read_csv_sql,
-    _sniff_format,
-    _Source,
-    _transcode,
+from .inputs import InputArg, input_paths, prepare, read_head
+from .outputs import (
+    XLSX_MAX_ROWS,
+    check_output_name,
+    rewrite_header,
+    write_xlsx,
+    xlsx_rows_sql,
 )
+from .paths import check_outputs, private_folder, sweep_output_leftovers
+from .reading import _find_column, _read_sql, _Source, _transcode
 from .results import _Results
 from .statuses import PP_COLUMNS
 from .summary import _summary
@@ -43,7 +41,7 @@ _BAD_TEXT = ("INVALID ENCODING", "INVALID UNICODE")
 
 
 def audit(
-    path: str | os.PathLike,
+    path: InputArg,
     title_column: str,
     code_column: str | None = None,
     key_column: str | None = None,
@@ -55,8 +53,14 @@ def audit(
     top: int = TOP_N,
     keep_order: bool = False,
     temp_dir: str | os.PathLike | None = None,
+    excel_csv: bool = False,
 ) -> AuditResult:
     """Audit the extract at ``path``; write row-level results to ``output`` if given.
+
+    ``path`` is a CSV, XLSX or Parquet file, a glob, or a list of either: several files
+    (monthly snapshots) are read as one table and must have the same columns. ``output``
+    ends in ``.csv`` or ``.xlsx`` (a real workbook, every cell text); ``excel_csv`` puts a
+    UTF-8 BOM at the start of a CSV output, so that Excel reads it as UTF-8.
 
     Raises ``AuditError`` for an input or an argument it cannot use. ``progress`` (if given)
     is called as ``progress(stage, done, total)``. The row output is written in parallel, so
@@ -66,32 +70,22 @@ def audit(
     under ``temp_dir`` (default: the system's temporary folder), removed on return.
     """
     started = time.perf_counter()
-    path = Path(path)
-    if not path.exists():
-        raise AuditError(f"{path}: no such file")
-    if not path.is_file():
-        raise AuditError(f"{path}: not a file")
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(_SAMPLE_BYTES)
-    except OSError as exc:
-        raise AuditError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
-    if not head:
-        raise AuditError(f"{path.name}: the file is empty")
-    _sniff_format(path, head)
+    paths = input_paths(path)
+    heads = [read_head(p) for p in paths]
+    path = paths[0]
     out_path = Path(output) if output is not None else None
     if out_path is not None:
-        check_outputs(path, [("--output", out_path)])
+        check_output_name(out_path, excel_csv)
+        check_outputs(paths, [("--output", out_path)])
         sweep_output_leftovers(out_path)
+    elif excel_csv:
+        raise AuditError("--excel-csv needs a .csv --output")
 
     note = progress or (lambda stage, done, total: None)
 
     with private_folder(temp_dir) as tmpdir:
         tmp = Path(tmpdir)
-        if _is_xlsx(path, head):
-            src = _prepare_xlsx(path, sheet, tmp)
-        else:
-            src = _prepare_csv(path, head, encoding, tmp)
+        src = prepare(paths, heads, encoding, sheet, tmp)
         title_col = _find_column(title_column, src, "title", path.name)
         code_col = _find_column(code_column, src, "code", path.name)
         key_col = _find_column(key_column, src, "key", path.name)
@@ -116,7 +110,7 @@ def audit(
             # taxonomy while DuckDB takes the titles of the file's first rows, then matches
             # and registers those while DuckDB's first pass reads the whole file.
             early = None
-            if path.stat().st_size >= EARLY_MIN_BYTES:
+            if sum(p.stat().st_size for p in src.paths) >= EARLY_MIN_BYTES:
                 early = _Background(_early_titles, con, src, title_col)
                 running.append(early)
             try:
@@ -148,12 +142,17 @@ def audit(
             invalid = any(r[1] in _BAD_TEXT for r in rejects)
             if invalid and src.encoding == "utf-8" and not encoding:
                 # Not UTF-8 after all (the first 64 KB were): read it as cp1252.
-                readable = tmp / "input-utf8.csv"
-                _transcode(path, readable, "cp1252")
-                src.path, src.encoding = readable, "cp1252"
+                src.paths = []
+                for i, original in enumerate(paths):
+                    src.paths.append(tmp / f"input-utf8{i}.csv")
+                    _transcode(original, src.paths[-1], "cp1252")
+                src.path, src.encoding = src.paths[0], "cp1252"
                 rejects = _pass_one(con, src, title_col, code_col, key_col, path.name)
                 res = _Results(taxonomy)  # the early titles were read as UTF-8
-            src.problems.extend(_reject_problems(rejects, len(src.columns)))
+            names = {str(r): p.name for r, p in zip(src.paths, paths, strict=True)}
+            src.problems.extend(
+                _reject_problems(rejects, len(src.columns), names if len(paths) > 1 else None)
+            )
             if keep_order:
                 con.execute("SET preserve_insertion_order = true")
 
@@ -177,7 +176,16 @@ def audit(
                 )
                 os.close(fd)
                 writer = _Background(
-                    _copy_out, cur, src, title_col, code_col, tmp_name, out_path, keep_order
+                    _copy_out,
+                    cur,
+                    src,
+                    title_col,
+                    code_col,
+                    tmp_name,
+                    out_path,
+                    keep_order,
+                    excel_csv,
+                    tmp,
                 )
                 running.append(writer)
             try:
@@ -208,6 +216,9 @@ def audit(
             if tmp_name is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp_name)
+    if len(paths) > 1:
+        summary["input"]["file"] = f"{path.name} and {len(paths) - 1} more"
+        summary["input"]["files"] = [p.name for p in paths]
     summary["elapsed_seconds"] = round(time.perf_counter() - started, 2)
     counts = dict(summary["statuses"])
     counts["skipped"] = summary["rows"]["skipped"]
@@ -262,7 +273,7 @@ def _pass_one(con, src: _Source, title_col, code_col, key_col, name):
     def run() -> None:
         con.execute(
             f"CREATE OR REPLACE TABLE p1 AS SELECT {t} AS t, {c} AS raw, count(*) AS n, "
-            f"{keys} FROM {_read_csv_sql(src, 'p1')} GROUP BY {group}"
+            f"{keys} FROM {_read_sql(src, 'p1')} GROUP BY {group}"
         )
 
     try:
@@ -275,10 +286,13 @@ def _pass_one(con, src: _Source, title_col, code_col, key_col, name):
         src.no_sniff = True
         con.execute("DROP TABLE IF EXISTS p1_rejects; DROP TABLE IF EXISTS p1_scans")
         run()
+    if src.fmt == "parquet":
+        return []  # DuckDB reads every row of a Parquet file or none
     return con.execute(
         "SELECT line, error_type, min(error_message), max(length(l) - length(replace(l, "
-        "chr(10), '')) + 1) FROM (SELECT *, rtrim(csv_line, chr(10) || chr(13)) AS l "
-        "FROM p1_rejects) GROUP BY line, error_type ORDER BY line"
+        "chr(10), '')) + 1), any_value(f.file_path) FROM (SELECT *, rtrim(csv_line, chr(10) "
+        "|| chr(13)) AS l FROM p1_rejects) r LEFT JOIN p1_scans f USING (scan_id, file_id) "
+        "GROUP BY r.file_id, line, error_type ORDER BY r.file_id, line"
     ).fetchall()
 
 
@@ -293,7 +307,7 @@ def _early_titles(con, src: _Source, title_col: str) -> list[str]:
             row[0]
             for row in cur.execute(
                 f"SELECT DISTINCT coalesce(t, '') FROM (SELECT {_q(title_col)} AS t "
-                f"FROM {_read_csv_sql(src, None)} LIMIT {EARLY_ROWS})"
+                f"FROM {_read_sql(src, None)} LIMIT {EARLY_ROWS})"
             ).fetchall()
         ]
     except duckdb.Error:
@@ -305,11 +319,14 @@ def _early_titles(con, src: _Source, title_col: str) -> list[str]:
 _FOUND = re.compile(r"Found:\s*(\d+)")
 
 
-def _reject_problems(rejects, width: int) -> list[dict[str, Any]]:
+def _reject_problems(
+    rejects, width: int, names: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
     """One problem per rejected record; a record that an unterminated quote stretched over
-    several lines says which lines were lost with it (``lines``: how many)."""
+    several lines says which lines were lost with it (``lines``: how many). With ``names``
+    (the path DuckDB read -> the input file's name) each message names its file."""
     out = []
-    for line, kind, message, span in rejects:
+    for line, kind, message, span, *where in rejects:
         line, span = int(line), int(span or 1)
         if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
             m = _FOUND.search(message or "")
@@ -330,15 +347,27 @@ def _reject_problems(rejects, width: int) -> list[dict[str, Any]]:
         else:
             text = f"row cannot be read ({kind.lower()}); row skipped"
             out.append(_problem(line, "unreadable-row", text))
+        if names and where and where[0] in names:
+            out[-1]["message"] = f"{names[where[0]]}: {out[-1]['message']}"
     return out
 
 
 def _copy_out(
-    con, src: _Source, title_col, code_col, tmp_name: str, out_path: Path, keep_order: bool
+    con,
+    src: _Source,
+    title_col,
+    code_col,
+    tmp_name: str,
+    out_path: Path,
+    keep_order: bool,
+    excel_csv: bool = False,
+    tmp: Path | None = None,
 ) -> None:
     """COPY the input rows, joined to their results (the tables of ``_Results``), into the
     hidden temporary file ``tmp_name`` beside ``out_path`` (DuckDB makes no ``tmp_`` file of
-    its own); the caller replaces ``out_path`` with it, or removes it."""
+    its own); the caller replaces ``out_path`` with it, or removes it. An ``.xlsx``
+    ``out_path`` gets a workbook (its rows' XML made by DuckDB in the private folder
+    ``tmp``); a CSV a UTF-8 BOM first if ``excel_csv``."""
     import duckdb
 
     con.execute("DROP TABLE IF EXISTS p2_rejects; DROP TABLE IF EXISTS p2_scans")
@@ -351,11 +380,30 @@ def _copy_out(
         f"LEFT JOIN pp_t m ON coalesce(r.{_q(title_col)}, '') = m.t "
         f"LEFT JOIN pp_s s ON m.cls = s.cls AND {code} = s.raw"
     )
-    query = (
-        f"COPY (SELECT {star}, {pp}, s.pp_status "
-        f"FROM {_read_csv_sql(src, 'p2')} r {joins}) "
-        f"TO {_lit(tmp_name)} (FORMAT csv, HEADER true, DELIMITER ',', USE_TMP_FILE false"
-    )
+    select = f"SELECT {star}, {pp}, s.pp_status FROM {_read_sql(src, 'p2')} r {joins}"
+    header = src.header or src.columns
+    names = [h for h, c in zip(header, src.columns, strict=True) if c not in existing]
+    names += list(PP_COLUMNS)
+    columns = [c for c in src.columns if c not in existing] + list(PP_COLUMNS)
+    as_xlsx = out_path.suffix.lower() == ".xlsx"
+    if as_xlsx:
+        rows = con.execute("SELECT coalesce(sum(n), 0) FROM p1").fetchone()[0]
+        if rows + 1 > XLSX_MAX_ROWS:
+            raise AuditError(
+                f"{out_path}: {rows:,} rows do not fit in an XLSX sheet (at most "
+                f"{XLSX_MAX_ROWS - 1:,} below the header); write CSV (--output NAME.csv)"
+            )
+        target = str((tmp or Path(tmp_name).parent) / "rows.xml")
+        query = (
+            f"COPY ({xlsx_rows_sql(select, columns)}) TO {_lit(target)} (FORMAT csv, "
+            "HEADER false, DELIMITER '\t', QUOTE '', ESCAPE '', USE_TMP_FILE false"
+        )
+    else:
+        target = tmp_name
+        query = (
+            f"COPY ({select}) TO {_lit(tmp_name)} "
+            "(FORMAT csv, HEADER true, DELIMITER ',', USE_TMP_FILE false"
+        )
     try:
         try:
             order = "true" if keep_order else "false"
@@ -366,31 +414,14 @@ def _copy_out(
             # Older DuckDB (1.1.3 here) has no such COPY option; its writer follows the
             # connection's preserve_insertion_order, which the caller has set.
             con.execute(f"{query})")
-        if src.header and src.header != src.columns:
-            _restore_header(tmp_name, src, existing)
+        if as_xlsx:
+            write_xlsx(tmp_name, names, Path(target))
+        elif names != columns or excel_csv:
+            rewrite_header(tmp_name, names, bom=excel_csv)
     except duckdb.Error as exc:
         text = _first_line(exc).split(' {"', 1)[0]
         raise AuditError(f"{out_path}: cannot write the row output: {text}") from None
-
-
-def _restore_header(tmp_name: str, src: _Source, existing: list[str]) -> None:
-    """Give the output the input's own header names (blank or repeated ones were renamed
-    for DuckDB): rewrite the header line, streaming the rest of the file."""
-    import csv
-    import io
-    import shutil
-
-    names = [h for h, c in zip(src.header, src.columns, strict=True) if c not in existing]
-    line = io.StringIO()
-    csv.writer(line, lineterminator="\n").writerow([*names, *PP_COLUMNS])
-    fixed = tmp_name + ".h"
-    try:
-        with open(tmp_name, "rb") as fi, open(fixed, "wb") as fo:
-            fi.readline()
-            fo.write(line.getvalue().encode("utf-8"))
-            shutil.copyfileobj(fi, fo, 1 << 22)
-        os.replace(fixed, tmp_name)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(fixed)
-        raise
+    finally:
+        if as_xlsx:
+            with contextlib.suppress(OSError):
+                os.unlink(target)

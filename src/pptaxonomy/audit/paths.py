@@ -33,14 +33,18 @@ def _same(a: Path, b: Path) -> bool:
         return False
 
 
-def check_outputs(input_path: Path, outputs: Iterable[tuple[str, str | os.PathLike]]) -> None:
-    """Refuse, before any work, an output that would overwrite the input or another output,
+def check_outputs(
+    inputs: Path | Iterable[Path], outputs: Iterable[tuple[str, str | os.PathLike]]
+) -> None:
+    """Refuse, before any work, an output that would overwrite an input or another output,
     or that cannot be written. ``outputs`` holds (option, path) pairs."""
+    inputs = [inputs] if isinstance(inputs, Path) else list(inputs)
     seen: list[tuple[str, Path]] = []
     for option, raw in outputs:
         out = Path(raw)
-        if _same(out, input_path):
-            raise AuditError(f"{option} {out}: this is the input file; give another name")
+        if any(_same(out, p) for p in inputs):
+            which = "the input file" if len(inputs) == 1 else "one of the input files"
+            raise AuditError(f"{option} {out}: this is {which}; give another name")
         for other_option, other in seen:
             if _same(out, other):
                 raise AuditError(

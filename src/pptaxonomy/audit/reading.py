@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .common import AuditError, _lit, _problem
+from .common import AuditError, _lit, _problem, _q
 
 _DELIMITERS = (",", ";", "\t", "|")
 _SAMPLE_BYTES = 1 << 16
@@ -17,7 +17,7 @@ _SAMPLE_BYTES = 1 << 16
 
 @dataclass
 class _Source:
-    path: Path  # a UTF-8 CSV DuckDB can read
+    path: Path  # a UTF-8 CSV (or a Parquet file) DuckDB can read: the first of ``paths``
     columns: list[str]
     delimiter: str
     encoding: str
@@ -32,6 +32,12 @@ class _Source:
     no_sniff: bool = False
     #: Messages about the file that skip no row (duplicate column names, ...).
     warnings: list[str] = field(default_factory=list)
+    #: Every file DuckDB reads (several monthly snapshots are read as one table).
+    paths: list[Path] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.paths:
+            self.paths = [self.path]
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -124,8 +130,33 @@ def _sniff_format(path: Path, head: bytes) -> None:
         )
     if head.startswith(b"\x1f\x8b"):
         raise AuditError(f"{name}: a gzip-compressed file; decompress it first")
-    if head.startswith(b"PAR1"):
-        raise AuditError(f"{name}: a Parquet file, which the audit does not read; export CSV")
+
+
+def _is_parquet(path: Path, head: bytes) -> bool:
+    return head.startswith(b"PAR1") or path.suffix.lower() in (".parquet", ".parq")
+
+
+def _prepare_parquet(path: Path) -> _Source:
+    """The Parquet file's column names (DuckDB reads it; every column is read as text)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        names = [
+            row[0]
+            for row in con.execute(
+                f"DESCRIBE SELECT * FROM read_parquet({_lit(str(path))})"
+            ).fetchall()
+        ]
+    except duckdb.Error as exc:
+        text = str(exc).strip().splitlines()
+        reason = text[0] if text else type(exc).__name__
+        raise AuditError(f"{path.name}: not a readable Parquet file ({reason})") from None
+    finally:
+        con.close()
+    if not names:
+        raise AuditError(f"{path.name}: the Parquet file has no columns")
+    return _Source(path, list(names), ",", "parquet", "parquet", header=list(names))
 
 
 def _transcode(src: Path, dst: Path, encoding: str) -> None:
@@ -138,14 +169,16 @@ def _transcode(src: Path, dst: Path, encoding: str) -> None:
         raise AuditError(f"{where}: cannot write a UTF-8 copy ({exc.strerror or exc})") from None
 
 
-def _prepare_csv(path: Path, head: bytes, encoding: str | None, tmp: Path) -> _Source:
+def _prepare_csv(
+    path: Path, head: bytes, encoding: str | None, tmp: Path, suffix: str = ""
+) -> _Source:
     if encoding:
         encoding = _check_encoding(encoding, head)
     enc = encoding or _detect_encoding(head)
     if enc in ("utf-8", "utf-8-sig"):
         readable = path
     else:
-        readable = tmp / "input-utf8.csv"
+        readable = tmp / f"input-utf8{suffix}.csv"
         auto16 = enc.startswith("utf-16") and not encoding
         _transcode(path, readable, "utf-16" if auto16 else enc)
     with open(readable, encoding="utf-8-sig", errors="replace", newline="") as fh:
@@ -248,12 +281,12 @@ def _filled(cells: list[str]) -> int:
     return sum(1 for c in cells if c.strip())
 
 
-def _prepare_xlsx(path: Path, sheet: str | None, tmp: Path) -> _Source:
+def _prepare_xlsx(path: Path, sheet: str | None, tmp: Path, suffix: str = "") -> _Source:
     """Copy the sheet as UTF-8 CSV into the private folder ``tmp`` (DuckDB reads it twice):
     every cell as text (whole numbers without ``.0``, dates in ISO form); title rows above
     the header (one filled cell, while a later row has more) are skipped with a warning."""
     name, names, skipped_sheets, first, rows, close = _open_sheet(path, sheet)
-    out = tmp / "input-from-xlsx.csv"
+    out = tmp / f"input-from-xlsx{suffix}.csv"
     problems: list[dict[str, Any]] = []
     warnings: list[str] = []
     header: list[str] | None = None
@@ -359,6 +392,20 @@ def _find_column(name: str | None, src: _Source, what: str, file: str) -> str | 
     )
 
 
+def _files_sql(src: _Source) -> str:
+    if len(src.paths) == 1:
+        return _lit(str(src.path))
+    return "[" + ", ".join(_lit(str(p)) for p in src.paths) + "]"
+
+
+def _read_sql(src: _Source, name: str | None) -> str:
+    """The source as a table expression, every column as text (``_read_csv_sql`` for CSV)."""
+    if src.fmt != "parquet":
+        return _read_csv_sql(src, name)
+    cols = ", ".join(f"CAST({_q(c)} AS VARCHAR) AS {_q(c)}" for c in src.columns)
+    return f"(SELECT {cols} FROM read_parquet({_files_sql(src)}))"
+
+
 def _read_csv_sql(src: _Source, name: str | None) -> str:
     """``read_csv(...)`` of the source, every column as text. Rows that cannot be placed are
     skipped; with a ``name`` they are also kept in the tables ``{name}_rejects`` and
@@ -370,7 +417,7 @@ def _read_csv_sql(src: _Source, name: str | None) -> str:
         else "ignore_errors = true"
     )
     return (
-        f"read_csv({_lit(str(src.path))}, header = true, "
+        f"read_csv({_files_sql(src)}, header = true, "
         f"columns = {{{cols}}}, delim = {_lit(src.delimiter)}, quote = '\"', escape = '\"', "
         f"skip = 0, comment = '', {'auto_detect = false, ' if src.no_sniff else ''}{rejects})"
     )
