@@ -68,7 +68,7 @@ def _interrupt_on_sigterm() -> None:
 
 def cli_audit(
     file: str,
-    title_column: str,
+    title_column: str | None,
     code_column: str | None,
     key_column: str | None,
     output: str | None,
@@ -79,6 +79,18 @@ def cli_audit(
     as_json: bool = False,
     keep_order: bool = False,
     temp_dir: str | None = None,
+    band_column: str | None = None,
+    fte_column: str | None = None,
+    person_column: str | None = None,
+    org_column: str | None = None,
+    area_column: str | None = None,
+    date_column: str | None = None,
+    profile: str | None = None,
+    local_titles: str | None = None,
+    baselines: tuple[str, ...] = (),
+    fixes: tuple[str, ...] = (),
+    reconciliations: tuple[str, ...] = (),
+    suppress_below: int | None = None,
 ) -> int:
     """Run an audit for the CLI; returns the exit code (0 ran, 1 --fail-on hit, 2 unusable,
     130 interrupted). Every error is one line on stderr."""
@@ -97,8 +109,20 @@ def cli_audit(
         for report in reports:
             if Path(report).suffix.lower() not in (".json", ".html", ".htm"):
                 return fail(f"--report {report}: the file name must end in .json or .html")
+        from .tables_out import check_table_path, write_table
+
+        tables_asked = [
+            *(("--baseline", "baseline", b) for b in baselines),
+            *(("--fixes", "fixes", f) for f in fixes),
+            *(("--reconciliation", "reconciliation", r) for r in reconciliations),
+        ]
+        for option, _, target in tables_asked:
+            check_table_path(option, target)
+        if suppress_below is not None and suppress_below < 1:
+            return fail(f"--suppress-below {suppress_below}: give a whole number of 1 or more")
         outputs = [("--output", output)] if output else []
         outputs += [("--report", r) for r in reports]
+        outputs += [(option, target) for option, _, target in tables_asked]
         check_outputs(Path(file), outputs)
         progress = _progress_printer()
         result = audit(
@@ -112,8 +136,22 @@ def cli_audit(
             progress=progress,
             keep_order=keep_order,
             temp_dir=temp_dir,
+            band_column=band_column,
+            fte_column=fte_column,
+            person_column=person_column,
+            org_column=org_column,
+            area_column=area_column,
+            date_column=date_column,
+            profile=profile,
+            local_titles=local_titles,
+            baseline=bool(baselines or reconciliations),
         )
+        if suppress_below is not None:
+            result.summary["suppress_below"] = suppress_below
         written = [write_report(result.summary, r) for r in reports]
+        tables_written = []
+        for _, name, target in tables_asked:
+            tables_written += write_table(name, result.tables[name], target)
     except KeyboardInterrupt:
         remove_own_folders(temp_dir)
         return fail("interrupted; no output was written or replaced", 130)
@@ -140,6 +178,8 @@ def cli_audit(
             print(f"\nrow-level output: {result.output}")
         for w in written:
             print(f"report: {w}")
+        for w in tables_written:
+            print(f"table: {w}")
     rows = result.summary["rows"]
     if rows["skipped"] and not rows["audited"]:
         return fail(
