@@ -127,19 +127,27 @@ class _Results:
                 params,
             ).fetchall()
         out: dict[str, list] = {k: [] for k in ("t", "b", "lv", "method", "exp", "cls", "chk")}
+        # A band's effect depends on the reading, not the title: work it out once per
+        # (reading, band), for the many titles that share a reading.
+        done: dict[tuple, tuple] = {}
         for t, b in pairs:
             m = self.readings[t]
-            r = band_level(self.taxonomy, m.profession_id, m.level_id, title_gives_level(m), b)
-            exp = self._expected_codes(m, r.level_id)
-            changed = r.level_id != m.level_id
-            for k, v in (
-                ("t", t),
-                ("b", b),
-                ("lv", r.level_id),
-                ("method", f"{m.method}+band" if changed or r.check == "sets-level" else m.method),
-                ("exp", " ".join(exp) or None),
-                ("cls", self._classes.setdefault((m.status, exp), len(self._classes))),
-                ("chk", r.check),
+            gives = title_gives_level(m)
+            key = (m.profession_id, m.level_id, gives, m.method, b)
+            found = done.get(key)
+            if found is None:
+                r = band_level(self.taxonomy, m.profession_id, m.level_id, gives, b)
+                exp = self._expected_codes(m, r.level_id)
+                changed = r.level_id != m.level_id or r.check == "sets-level"
+                found = done[key] = (
+                    r.level_id,
+                    f"{m.method}+band" if changed else m.method,
+                    " ".join(exp) or None,
+                    self._classes.setdefault((m.status, exp), len(self._classes)),
+                    r.check,
+                )
+            for k, v in zip(
+                ("t", "b", "lv", "method", "exp", "cls", "chk"), (t, b, *found), strict=True
             ):
                 out[k].append(v)
         select, params = rows_of(
@@ -183,7 +191,7 @@ class _Results:
         con.execute(f"CREATE OR REPLACE TABLE pp_s AS {select}", params)
         # One row per (title, raw code, band): the reading after the band, and the status.
         con.execute(
-            "CREATE OR REPLACE VIEW pp_triples AS SELECT p.t, p.raw, p.b, p.n, p.k1, p.k2, "
+            "CREATE OR REPLACE TABLE pp_triples AS SELECT p.t, p.raw, p.b, p.n, p.k1, p.k2, "
             "m.st, m.pp_profession_id AS pid, m.pp_group_id AS grp, "
             "CASE WHEN bb.t IS NULL THEN m.pp_level_id ELSE bb.pp_level_id END AS lv, "
             "CASE WHEN bb.t IS NULL THEN m.pp_expected_codes ELSE bb.pp_expected_codes END "
@@ -195,7 +203,7 @@ class _Results:
         )
         # The same over the band: one row per (title, raw code, reading).
         con.execute(
-            "CREATE OR REPLACE VIEW pp_pairs AS SELECT t, raw, sum(n) AS n, min(k1) AS k1, "
+            "CREATE OR REPLACE TABLE pp_pairs AS SELECT t, raw, sum(n) AS n, min(k1) AS k1, "
             "max(k2) AS k2, st, pid, grp, lv, exp, method, code, status, cert FROM pp_triples "
             "GROUP BY t, raw, st, pid, grp, lv, exp, method, code, status, cert"
         )
