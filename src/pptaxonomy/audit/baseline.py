@@ -373,6 +373,7 @@ def build_tables(con, taxonomy, cols: dict, slim: bool) -> dict[str, Any]:
             "rows": rows,
             "metadata": meta,
         }
+        tables["data_quality"] = data_quality(con, fte=fte, key=bool(cols.get("key")))
     fixes = fix_list(con, taxonomy, slim=slim, fte=fte, key=bool(cols.get("key")))
     tables["fixes"] = {
         "columns": list(FIX_COLUMNS),
@@ -407,3 +408,29 @@ def baseline_range(tables: dict[str, Any]) -> list[dict[str, Any]]:
                 "assignments": r[idx["assignments"]],
             }
     return [out[k] for k in sorted(out)]
+
+
+def data_quality(con, *, fte: bool, key: bool) -> dict[str, Any]:
+    """Counts of rows whose FTE is missing, unreadable, zero or above 1, and of key values
+    given to more than one row (over every row of the extract)."""
+    out: dict[str, Any] = {}
+    if fte:
+        row = con.execute(
+            "SELECT count(*) FILTER (WHERE NOT f_given), "
+            "count(*) FILTER (WHERE f_given AND f IS NULL), count(*) FILTER (WHERE f <= 0), "
+            "count(*) FILTER (WHERE f > 1) FROM pp_rows"
+        ).fetchone()
+        out.update(
+            zip(
+                ("fte_missing", "fte_unreadable", "fte_zero_or_less", "fte_over_1"),
+                row,
+                strict=True,
+            )
+        )
+    if key:
+        keys, rows = con.execute(
+            "SELECT count(*), coalesce(sum(n), 0) FROM (SELECT k, count(*) AS n FROM pp_rows "
+            "WHERE k IS NOT NULL GROUP BY k HAVING count(*) > 1)"
+        ).fetchone()
+        out["duplicate_keys"], out["rows_with_duplicate_keys"] = keys, int(rows)
+    return out

@@ -233,6 +233,7 @@ def audit(
 
                 tables = build_tables(con, taxonomy, cols, slim)
                 summary["baseline_range"] = baseline_range(tables)
+                summary["data_quality"] = tables.pop("data_quality", None)
                 summary["tables"] = {
                     k: {"columns": v["columns"], "rows": [list(r) for r in v["rows"]]}
                     for k, v in tables.items()
