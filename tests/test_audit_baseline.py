@@ -285,3 +285,28 @@ def test_table_files_carry_their_conventions(tmp_path):
     assert "055" not in codes or all(isinstance(c, str) for c in codes)
     r = CliRunner().invoke(main, [*args[:4], "--baseline", str(tmp_path / "b.txt")])
     assert r.exit_code == 2 and "must end in .csv, .xlsx or .json" in r.output
+
+
+def test_notebook_api_takes_a_frame_and_returns_arrow_tables():
+    pa = pytest.importorskip("pyarrow")
+    import pptaxonomy
+
+    frame = pa.table(
+        {
+            "title": ["Clinical Psychologist", "PWP", "Staff Nurse"],
+            "code": ["S1L", "S1M", "N6E"],
+            "fte": [1.0, 0.8, 1.0],
+            "band": ["Band 8c", "Band 5", "Band 5"],
+        }
+    )
+    r = pptaxonomy.audit(
+        frame, title_column="title", code_column="code", fte_column="fte", band_column="band"
+    )
+    rows = r.rows.to_pylist()
+    assert [x["pp_level_id"] for x in rows] == ["consultant", "qualified", None]
+    base = r.baseline.to_pylist()
+    top = next(b for b in base if b["profession_id"] == "ALL" and b["certainty"] == "matched")
+    # No organisation column: only the ALL organisation; no person column: no headcount.
+    assert {b["organisation"] for b in base} == {"ALL"}
+    assert top["headcount"] is None and top["fte"] == pytest.approx(1.8)
+    assert r.summary["statuses"]["code-mismatch"] == 1  # a consultant coded S1L, not SAL

@@ -132,6 +132,8 @@ def baseline_sql(
     dims = ("organisation", "group_id", "profession_id", "level_id", "certainty")
 
     def label(d: str) -> str:
+        if d == "organisation" and not org:
+            return "'ALL' AS organisation"
         return f"CASE WHEN GROUPING({d}) = 1 THEN 'ALL' ELSE {d} END AS {d}"
 
     sets = []
