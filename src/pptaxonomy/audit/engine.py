@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 #: DuckDB's first pass reads the whole file (smaller files are read too quickly to gain).
 EARLY_MIN_BYTES = 8 << 20
 EARLY_ROWS = 100_000
+#: DuckDB's memory limit when the slim row table is kept (the audit's target is 500 MB RSS).
+SLIM_MEMORY_LIMIT = "300MB"
 #: How DuckDB names a row that is not valid UTF-8 (2.x; 1.1.x).
 _BAD_TEXT = ("INVALID ENCODING", "INVALID UNICODE")
 
@@ -144,6 +146,10 @@ def audit(
             con.execute("SET preserve_insertion_order = false")
             con.execute(f"SET temp_directory = {_lit(str(tmp))}")
             con.execute("SET enable_progress_bar = false")
+            if slim:
+                # The slim row table and the baseline's aggregates spill to the private
+                # folder rather than grow past the audit's memory target.
+                con.execute(f"SET memory_limit = '{SLIM_MEMORY_LIMIT}'")
             if keep_order:
                 # Keep the small result table as the join's build side whatever the
                 # estimates say: the rows then stream out in the input's order.
