@@ -64,12 +64,13 @@ $(AXE_JS): | $(BIN)/python
 SAMPLE := samples/staff-extract-sample.csv
 SAMPLE_OUT := out/sample-audit
 
-audit-sample: $(STAMP) ## Audit the synthetic staff extract shipped in samples/
+audit-sample: $(STAMP) ## Audit the synthetic staff extract shipped in samples/, with its baseline and fix list
 	@mkdir -p $(SAMPLE_OUT)
-	$(PP) audit $(SAMPLE) --title-column "Position Title" --code-column "Occupation Code" \
-		--key-column "Assignment Number" --output $(SAMPLE_OUT)/rows.csv \
-		--report $(SAMPLE_OUT)/report.html --report $(SAMPLE_OUT)/report.json
-	@echo "sample audit report: $(SAMPLE_OUT)/report.html (rows: $(SAMPLE_OUT)/rows.csv)"
+	$(PP) audit $(SAMPLE) --profile esr-staff-in-post --output $(SAMPLE_OUT)/rows.csv \
+		--report $(SAMPLE_OUT)/report.html --report $(SAMPLE_OUT)/report.json \
+		--baseline $(SAMPLE_OUT)/baseline.csv --baseline $(SAMPLE_OUT)/baseline.xlsx \
+		--reconciliation $(SAMPLE_OUT)/reconciliation.csv --fixes $(SAMPLE_OUT)/fixes.csv
+	@echo "sample audit report: $(SAMPLE_OUT)/report.html (rows: $(SAMPLE_OUT)/rows.csv; baseline: $(SAMPLE_OUT)/baseline.csv)"
 
 all: install validate build site audit-sample ## Install, validate, build artefacts and site, audit sample
 	@echo "make all: done. Open $(SAMPLE_OUT)/report.html; run 'make test' for lint and tests."

@@ -365,3 +365,31 @@ def test_no_horizontal_scroll_on_a_390px_phone(driver, site, page_rel):
         assert scroll <= width, f"{page_rel} scrolls sideways: {scroll} > {width}"
     finally:
         driver.set_window_size(1400, 1000)
+
+
+def test_audit_report_with_a_baseline_passes_axe(driver, tmp_path, shots):
+    """The HTML audit report with its workforce sections (range, baseline, reconciliation,
+    fix list, data quality): no serious or critical axe-core violation."""
+    if not AXE_JS.exists():
+        pytest.fail(f"axe-core not found at {AXE_JS}: {INSTALL_HINT}")
+    from pptaxonomy.audit import audit, write_report
+
+    result = audit(REPO / "samples" / "staff-extract-sample.csv", profile="esr-staff-in-post")
+    page = write_report(result.summary, tmp_path / "report.html")
+    driver.get(page.as_uri())
+    assert "At least" in driver.find_element("css selector", "p.range").text
+    driver.save_screenshot(str(shots / "audit-report.png"))
+    driver.execute_script(AXE_JS.read_text(encoding="utf-8"))
+    violations = driver.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']})"
+        ".then(function (r) { done(r.violations); })"
+        ".catch(function (e) { done([{id: 'axe-error', impact: 'critical',"
+        " help: String(e), nodes: []}]); });"
+    )
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']}"
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert bad == []

@@ -77,4 +77,9 @@ def __getattr__(name: str):
         from .matcher import Match
 
         return Match
+    if name == "audit":
+        # The audit package, callable: pptaxonomy.audit("extract.csv", profile=...).
+        import importlib
+
+        return importlib.import_module(".audit", __name__)
     raise AttributeError(f"module 'pptaxonomy' has no attribute {name!r}")

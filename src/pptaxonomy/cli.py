@@ -241,9 +241,55 @@ def match_cmd(titles: tuple[str, ...], as_json: bool, local_titles: str | None) 
 
 @main.command("audit")
 @click.argument("file", nargs=-1, required=True)
-@click.option("--title-column", required=True, help="Column holding the job or position title.")
+@click.option("--title-column", help="Column holding the job or position title.")
 @click.option("--code-column", help="Column holding the NHS occupation code.")
 @click.option("--key-column", help="Column identifying a row; the report quotes it.")
+@click.option("--band-column", help="Pay band (AfC, Soulbury or a medical grade).")
+@click.option("--fte-column", help="Full-time equivalent of the assignment.")
+@click.option("--person-column", help="Person identifier: headcount counts distinct persons.")
+@click.option("--org-column", help="Organisation.")
+@click.option("--area-column", help="Area of Work.")
+@click.option("--date-column", help="Census date (several monthly snapshots in one file).")
+@click.option(
+    "--profile",
+    metavar="NAME|PATH",
+    help="Column profile naming the columns: esr-staff-in-post, nhs-workforce-statistics, "
+    "or a YAML file. A column flag wins over it.",
+)
+@click.option(
+    "--titles",
+    "local_titles",
+    type=click.Path(dir_okay=False),
+    help="CSV of local titles (title,profession_id[,level_id]) that win over the matcher.",
+)
+@click.option(
+    "--baseline",
+    "baselines",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Workforce baseline, .csv/.xlsx/.json (repeatable): headcount and FTE by date, "
+    "organisation, profession and level.",
+)
+@click.option(
+    "--fixes",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Fix list, .csv/.xlsx/.json (repeatable): one suggested code per contradicting "
+    "(title, code).",
+)
+@click.option(
+    "--reconciliation",
+    "reconciliations",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="FTE and headcount by occupation code x profession, .csv/.xlsx/.json (repeatable).",
+)
+@click.option(
+    "--suppress-below",
+    type=int,
+    metavar="N",
+    help="In the HTML report, show headcounts under N as '<N' (for reports that leave you).",
+)
 @click.option(
     "--output",
     "-o",
@@ -292,12 +338,14 @@ def audit_cmd(**options) -> None:
     was skipped; 130 when interrupted.
 
     \b
-    Example:
+    Examples:
       pptaxonomy audit extract.csv --title-column "Position Title" \\
           --code-column "Occupation Code" --key-column "Assignment Number" \\
           --output audited.csv --report audit.html --report audit.json
       pptaxonomy audit "snapshots/esr-*.parquet" --title-column "Position Title" \\
           --output audited.xlsx
+      pptaxonomy audit extract.csv --profile esr-staff-in-post \\
+          --baseline baseline.csv --fixes fixes.xlsx --reconciliation recon.csv
     """
     from .audit import cli_audit
 

@@ -325,6 +325,9 @@ class Mapping:
     valid_from: str | None = None
     valid_to: str | None = None
     target_retired: bool = False
+    #: The code to prefer among several at the level (schema: ``preferred``).
+    preferred: bool = False
+    preferred_confidence: str | None = None
     comment: str | None = None
 
     @property

@@ -151,6 +151,12 @@ def _keys(keys: list[str]) -> str:
     return ", ".join(f"<code>{escape(str(k))}</code>" for k in keys)
 
 
+def _workforce(summary: dict[str, Any]) -> str:
+    from .report_workforce import render_workforce
+
+    return render_workforce(summary)
+
+
 def render(summary: dict[str, Any]) -> str:
     """The HTML page for an audit summary (as ``pptaxonomy.audit.audit`` returns it)."""
     total = summary["rows"]["audited"]
@@ -323,6 +329,7 @@ def render(summary: dict[str, Any]) -> str:
 <h1>Psychological professions audit</h1>
 <p class="meta">{meta_html}</p>
 <div class="cards">{card_html}</div>
+{_workforce(summary)}
 <h2>Rows by status</h2>
 {_status_chart(statuses, total)}
 <table style="margin-top:8px"><tbody>{help_rows}</tbody></table>

@@ -192,6 +192,12 @@ RULES: dict[str, Rule] = {
         "occupation_codes entries).",
         "check the code against the code list",
     ),
+    "preferred-code": Rule(
+        "Preferred code missing or repeated",
+        "Where a profession has several codes of one code system at a level, exactly one row "
+        "carries preferred: true (the code an audit suggests), with a preferred_confidence.",
+        "mark one row preferred: true with preferred_confidence, and no other",
+    ),
     "retired-code": Rule(
         "Mapping to a retired code",
         "A mapping targets a code that is no longer valid, without target_retired: true.",
@@ -1437,6 +1443,7 @@ class _Validator:
 
     def check_mappings(self) -> None:
         seen: dict[tuple[str, str, str, str], _Obj] = {}
+        self.check_preferred()
         for m in self.objects.get("Mapping", ()):
             data = m.data
             has_code = data.get("code") is not None
@@ -1521,6 +1528,44 @@ class _Validator:
                     m,
                     ("code",),
                     f"code {code!r} of {system} is retired ({entry.where})",
+                )
+
+    def check_preferred(self) -> None:
+        """``preferred-code``: one preferred row where a level has several codes."""
+        groups: dict[tuple[str, str, str], list[_Obj]] = {}
+        for m in self.objects.get("Mapping", ()):
+            if m.data.get("code") is None or m.data.get("no_match") is True:
+                continue
+            key = (m.text("profession") or "", m.text("level") or "", m.text("code_system") or "")
+            groups.setdefault(key, []).append(m)
+            if m.data.get("preferred") is True and m.data.get("preferred_confidence") is None:
+                self.at(
+                    "preferred-code",
+                    m,
+                    ("preferred",),
+                    "a preferred row needs a preferred_confidence",
+                )
+        for (prof, level, system), rows in groups.items():
+            preferred = [m for m in rows if m.data.get("preferred") is True]
+            where = f"{prof}{' at ' + level if level else ''} in {system}"
+            if len(preferred) > 1:
+                self.at(
+                    "preferred-code",
+                    preferred[1],
+                    ("preferred",),
+                    f"{len(preferred)} rows of {where} are preferred; one may be",
+                )
+            elif (
+                len({m.text("code") for m in rows}) > 1
+                and not preferred
+                and system == "nhs-occupation-code"
+            ):
+                codes = " ".join(sorted({m.text("code") or "" for m in rows}))
+                self.at(
+                    "preferred-code",
+                    rows[0],
+                    (),
+                    f"{where} has {len(rows)} codes ({codes}) and none is preferred",
                 )
 
     def check_labels(self) -> None:

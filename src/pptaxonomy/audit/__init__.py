@@ -33,12 +33,27 @@ Row status (``pp_status``), in order of precedence, is documented in ``row_statu
 
 from __future__ import annotations
 
+import sys
+
 from .cli import cli_audit
 from .common import MAX_PROBLEMS, TOP_N, AuditError, AuditResult
 from .engine import EARLY_MIN_BYTES, EARLY_ROWS, audit
 from .report import atomic_write_text, format_summary, write_report
 from .results import _Results  # noqa: F401  (tests reach it as pptaxonomy.audit._Results)
 from .statuses import FAIL_ON, PP_COLUMNS, STATUSES, clean_code, code_state, row_status
+
+
+class _CallableModule(type(sys.modules[__name__])):
+    """``pptaxonomy.audit`` is this package and, called, the notebook audit."""
+
+    def __call__(self, source, **options):
+        """Audit a path or a data frame: ``pptaxonomy.audit.notebook.audit_source``."""
+        from .notebook import audit_source
+
+        return audit_source(source, **options)
+
+
+sys.modules[__name__].__class__ = _CallableModule
 
 __all__ = [
     "EARLY_MIN_BYTES",

@@ -68,7 +68,7 @@ def _interrupt_on_sigterm() -> None:
 
 def cli_audit(
     file: str | tuple[str, ...],
-    title_column: str,
+    title_column: str | None,
     code_column: str | None,
     key_column: str | None,
     output: str | None,
@@ -80,6 +80,18 @@ def cli_audit(
     keep_order: bool = False,
     temp_dir: str | None = None,
     excel_csv: bool = False,
+    band_column: str | None = None,
+    fte_column: str | None = None,
+    person_column: str | None = None,
+    org_column: str | None = None,
+    area_column: str | None = None,
+    date_column: str | None = None,
+    profile: str | None = None,
+    local_titles: str | None = None,
+    baselines: tuple[str, ...] = (),
+    fixes: tuple[str, ...] = (),
+    reconciliations: tuple[str, ...] = (),
+    suppress_below: int | None = None,
 ) -> int:
     """Run an audit for the CLI; returns the exit code (0 ran, 1 --fail-on hit, 2 unusable,
     130 interrupted). Every error is one line on stderr. ``file``: one or several files or
@@ -106,8 +118,20 @@ def cli_audit(
             check_output_name(output, excel_csv)
         elif excel_csv:
             return fail("--excel-csv needs a .csv --output")
+        from .tables_out import check_table_path, write_table
+
+        tables_asked = [
+            *(("--baseline", "baseline", b) for b in baselines),
+            *(("--fixes", "fixes", f) for f in fixes),
+            *(("--reconciliation", "reconciliation", r) for r in reconciliations),
+        ]
+        for option, _, target in tables_asked:
+            check_table_path(option, target)
+        if suppress_below is not None and suppress_below < 1:
+            return fail(f"--suppress-below {suppress_below}: give a whole number of 1 or more")
         outputs = [("--output", output)] if output else []
         outputs += [("--report", r) for r in reports]
+        outputs += [(option, target) for option, _, target in tables_asked]
         paths = input_paths(file)
         check_outputs(paths, outputs)
         progress = _progress_printer()
@@ -123,8 +147,22 @@ def cli_audit(
             keep_order=keep_order,
             temp_dir=temp_dir,
             excel_csv=excel_csv,
+            band_column=band_column,
+            fte_column=fte_column,
+            person_column=person_column,
+            org_column=org_column,
+            area_column=area_column,
+            date_column=date_column,
+            profile=profile,
+            local_titles=local_titles,
+            baseline=bool(baselines or reconciliations),
         )
+        if suppress_below is not None:
+            result.summary["suppress_below"] = suppress_below
         written = [write_report(result.summary, r) for r in reports]
+        tables_written = []
+        for _, name, target in tables_asked:
+            tables_written += write_table(name, result.tables[name], target)
     except KeyboardInterrupt:
         remove_own_folders(temp_dir)
         return fail("interrupted; no output was written or replaced", 130)
@@ -151,6 +189,8 @@ def cli_audit(
             print(f"\nrow-level output: {result.output}")
         for w in written:
             print(f"report: {w}")
+        for w in tables_written:
+            print(f"table: {w}")
     rows = result.summary["rows"]
     if rows["skipped"] and not rows["audited"]:
         return fail(

@@ -25,6 +25,9 @@ class AuditResult:
     summary: dict[str, Any]
     output: Path | None = None
     status_counts: dict[str, int] = field(default_factory=dict)
+    #: ``baseline``, ``reconciliation`` (when the slim rows were kept) and ``fixes``: each
+    #: ``{"columns": [...], "rows": [...], "metadata": {...}}`` (``pptaxonomy.audit.baseline``).
+    tables: dict[str, Any] = field(default_factory=dict)
 
 
 def _problem(line: int | None, code: str, message: str, severity: str = "warning") -> dict:

@@ -36,13 +36,15 @@ if TYPE_CHECKING:
 #: DuckDB's first pass reads the whole file (smaller files are read too quickly to gain).
 EARLY_MIN_BYTES = 8 << 20
 EARLY_ROWS = 100_000
+#: DuckDB's memory limit when the slim row table is kept (the audit's target is 500 MB RSS).
+SLIM_MEMORY_LIMIT = "300MB"
 #: How DuckDB names a row that is not valid UTF-8 (2.x; 1.1.x).
 _BAD_TEXT = ("INVALID ENCODING", "INVALID UNICODE")
 
 
 def audit(
     path: InputArg,
-    title_column: str,
+    title_column: str | None = None,
     code_column: str | None = None,
     key_column: str | None = None,
     output: str | os.PathLike | None = None,
@@ -54,6 +56,16 @@ def audit(
     keep_order: bool = False,
     temp_dir: str | os.PathLike | None = None,
     excel_csv: bool = False,
+    *,
+    band_column: str | None = None,
+    fte_column: str | None = None,
+    person_column: str | None = None,
+    org_column: str | None = None,
+    area_column: str | None = None,
+    date_column: str | None = None,
+    profile: str | None = None,
+    local_titles: str | os.PathLike | None = None,
+    baseline: bool = False,
 ) -> AuditResult:
     """Audit the extract at ``path``; write row-level results to ``output`` if given.
 
@@ -61,6 +73,14 @@ def audit(
     (monthly snapshots) are read as one table and must have the same columns. ``output``
     ends in ``.csv`` or ``.xlsx`` (a real workbook, every cell text); ``excel_csv`` puts a
     UTF-8 BOM at the start of a CSV output, so that Excel reads it as UTF-8.
+
+    The optional columns (``band_column`` ... ``date_column``) and ``profile`` (a shipped
+    column profile's name or a profile file, ``pptaxonomy.audit.profiles``) are described in
+    docs/audit.md; a column given here wins over the profile's. ``local_titles``: a CSV of
+    ``title,profession_id[,level_id]`` read before the matcher (``pptaxonomy.local_titles``).
+    ``baseline=True`` (implied by the FTE, person, organisation, area and date columns)
+    keeps a slim row table in DuckDB and puts the baseline, the reconciliation table and the
+    fix list in the result (``AuditResult.tables``).
 
     Raises ``AuditError`` for an input or an argument it cannot use. ``progress`` (if given)
     is called as ``progress(stage, done, total)``. The row output is written in parallel, so
@@ -73,6 +93,25 @@ def audit(
     paths = input_paths(path)
     heads = [read_head(p) for p in paths]
     path = paths[0]
+    from .profiles import column_names, load_profile
+
+    chosen = load_profile(profile) if profile is not None else None
+    names, from_profile = column_names(
+        chosen,
+        {
+            "title": title_column,
+            "code": code_column,
+            "key": key_column,
+            "person": person_column,
+            "band": band_column,
+            "fte": fte_column,
+            "org": org_column,
+            "area": area_column,
+            "date": date_column,
+        },
+    )
+    if names["title"] is None:
+        raise AuditError("give --title-column, or a --profile that names the title column")
     out_path = Path(output) if output is not None else None
     if out_path is not None:
         check_output_name(out_path, excel_csv)
@@ -86,9 +125,9 @@ def audit(
     with private_folder(temp_dir) as tmpdir:
         tmp = Path(tmpdir)
         src = prepare(paths, heads, encoding, sheet, tmp)
-        title_col = _find_column(title_column, src, "title", path.name)
-        code_col = _find_column(code_column, src, "code", path.name)
-        key_col = _find_column(key_column, src, "key", path.name)
+        cols = _resolve_columns(names, from_profile, chosen, src, path.name)
+        title_col = cols["title"]
+        slim = baseline or any(cols[r] for r in ("fte", "person", "org", "area", "date"))
 
         import duckdb
 
@@ -101,6 +140,10 @@ def audit(
             con.execute("SET preserve_insertion_order = false")
             con.execute(f"SET temp_directory = {_lit(str(tmp))}")
             con.execute("SET enable_progress_bar = false")
+            if slim:
+                # The slim row table and the baseline's aggregates spill to the private
+                # folder rather than grow past the audit's memory target.
+                con.execute(f"SET memory_limit = '{SLIM_MEMORY_LIMIT}'")
             if keep_order:
                 # Keep the small result table as the join's build side whatever the
                 # estimates say: the rows then stream out in the input's order.
@@ -121,11 +164,18 @@ def audit(
                 from ..matcher import matcher_for
 
                 matcher = matcher_for(taxonomy)
+                if local_titles is not None:
+                    from ..local_titles import LocalTitlesError, load_local_titles
+
+                    try:
+                        matcher = load_local_titles(local_titles, taxonomy)
+                    except LocalTitlesError as exc:
+                        raise AuditError(f"--titles {exc}") from None
                 with contextlib.suppress(ImportError):
                     import rapidfuzz.process  # noqa: F401  (the matcher's typo step needs it)
             finally:
                 early_titles = early.result() if early is not None else []
-            first = _Background(_pass_one, con, src, title_col, code_col, key_col, path.name)
+            first = _Background(_pass_one, con, src, cols, path.name, slim)
             running.append(first)
             try:
                 res = _Results(taxonomy)
@@ -147,7 +197,7 @@ def audit(
                     src.paths.append(tmp / f"input-utf8{i}.csv")
                     _transcode(original, src.paths[-1], "cp1252")
                 src.path, src.encoding = src.paths[0], "cp1252"
-                rejects = _pass_one(con, src, title_col, code_col, key_col, path.name)
+                rejects = _pass_one(con, src, cols, path.name, slim)
                 res = _Results(taxonomy)  # the early titles were read as UTF-8
             names = {str(r): p.name for r, p in zip(src.paths, paths, strict=True)}
             src.problems.extend(
@@ -164,7 +214,12 @@ def audit(
                     note("matching", i, len(todo))
             note("matching", len(todo), len(todo))
             res.register_titles(con)
+            res.register_bands(con)
             res.register_statuses(con)
+            if slim:
+                from .baseline import register_row_view
+
+                register_row_view(con)
             writer = None
             if out_path is not None:
                 # The COPY runs on its own cursor (the result tables are regular tables of
@@ -176,22 +231,20 @@ def audit(
                 )
                 os.close(fd)
                 writer = _Background(
-                    _copy_out,
-                    cur,
-                    src,
-                    title_col,
-                    code_col,
-                    tmp_name,
-                    out_path,
-                    keep_order,
-                    excel_csv,
-                    tmp,
+                    _copy_out, cur, src, cols, tmp_name, out_path, keep_order, excel_csv, tmp
                 )
                 running.append(writer)
             try:
-                summary = _summary(
-                    con, path, src, title_col, code_col, key_col, res, taxonomy, top, out_path
-                )
+                summary = _summary(con, path, src, cols, res, taxonomy, top, out_path)
+                from .baseline import baseline_range, build_tables
+
+                tables = build_tables(con, taxonomy, cols, slim)
+                summary["baseline_range"] = baseline_range(tables)
+                summary["data_quality"] = tables.pop("data_quality", None)
+                summary["tables"] = {
+                    k: {"columns": v["columns"], "rows": [list(r) for r in v["rows"]]}
+                    for k, v in tables.items()
+                }
             finally:
                 if writer is not None:
                     try:
@@ -222,7 +275,24 @@ def audit(
     summary["elapsed_seconds"] = round(time.perf_counter() - started, 2)
     counts = dict(summary["statuses"])
     counts["skipped"] = summary["rows"]["skipped"]
-    return AuditResult(summary, out_path, counts)
+    return AuditResult(summary, out_path, counts, tables)
+
+
+def _resolve_columns(names, from_profile, profile, src: _Source, file: str) -> dict:
+    """The DuckDB name of each role's column (``None``: not given). A column the profile
+    names and the file lacks is skipped with a warning; the title column must exist."""
+    cols: dict[str, str | None] = {}
+    for role, name in names.items():
+        try:
+            cols[role] = _find_column(name, src, role, file)
+        except AuditError:
+            if role not in from_profile or role == "title":
+                raise
+            src.warnings.append(
+                f"profile {profile.name}: no {role} column {name!r} in the file; not used"
+            )
+            cols[role] = None
+    return cols
 
 
 class _Background:
@@ -259,21 +329,37 @@ class _Background:
         return self._value
 
 
-def _pass_one(con, src: _Source, title_col, code_col, key_col, name):
-    """Table ``p1``: the distinct (title, code) pairs with their row count and two example
-    keys (an empty field is the empty title / code); returns the rows DuckDB rejected."""
+def _pass_one(con, src: _Source, cols: dict, name, slim: bool):
+    """Table ``p1``: the distinct (title, code, band) triples with their row count and two
+    example keys (an empty field is the empty title / code / band; the band is ``''`` when
+    there is no band column); returns the rows DuckDB rejected. With ``slim``, table ``rw``
+    first keeps, per row, only what the baseline needs (``baseline.ROW_COLUMNS``)."""
     con.execute("DROP TABLE IF EXISTS p1_rejects; DROP TABLE IF EXISTS p1_scans")
+    title_col, code_col, key_col = cols["title"], cols["code"], cols["key"]
     t = f"coalesce({_q(title_col)}, '')"
     c = f"coalesce({_q(code_col)}, '')" if code_col else "''"
+    b = f"coalesce({_q(cols['band'])}, '')" if cols.get("band") else "''"
     k = _q(key_col) if key_col else "NULL::VARCHAR"
     keys = f"min({k}) AS k1, max({k}) AS k2"
-    group = f"{t}, {c}" if code_col else t
+    group = ", ".join(x for x in (t, c if code_col else "", b if cols.get("band") else "") if x)
     import duckdb
 
     def run() -> None:
+        if slim:
+            from .baseline import slim_rows_sql
+
+            con.execute(
+                "CREATE OR REPLACE TABLE rw AS "
+                + slim_rows_sql(_read_sql(src, "p1"), {**cols, "title": t, "code": c, "band": b})
+            )
+            con.execute(
+                "CREATE OR REPLACE TABLE p1 AS SELECT t, raw, b, count(*) AS n, min(k) AS k1, "
+                "max(k) AS k2 FROM rw GROUP BY t, raw, b"
+            )
+            return
         con.execute(
-            f"CREATE OR REPLACE TABLE p1 AS SELECT {t} AS t, {c} AS raw, count(*) AS n, "
-            f"{keys} FROM {_read_sql(src, 'p1')} GROUP BY {group}"
+            f"CREATE OR REPLACE TABLE p1 AS SELECT {t} AS t, {c} AS raw, {b} AS b, "
+            f"count(*) AS n, {keys} FROM {_read_sql(src, 'p1')} GROUP BY {group}"
         )
 
     try:
@@ -355,8 +441,7 @@ def _reject_problems(
 def _copy_out(
     con,
     src: _Source,
-    title_col,
-    code_col,
+    cols: dict,
     tmp_name: str,
     out_path: Path,
     keep_order: bool,
@@ -371,16 +456,36 @@ def _copy_out(
     import duckdb
 
     con.execute("DROP TABLE IF EXISTS p2_rejects; DROP TABLE IF EXISTS p2_scans")
+    title_col, code_col, band_col = cols["title"], cols["code"], cols.get("band")
     existing = [c for c in src.columns if c.casefold() in PP_COLUMNS]
     star = "r.*" if not existing else f"r.* EXCLUDE ({', '.join(_q(c) for c in existing)})"
-    pp = ", ".join(f"m.{c}" for c in PP_COLUMNS if c != "pp_status")
-    # An empty field (NULL) is the empty title / code, as in the first pass.
+    # An empty field (NULL) is the empty title / code / band, as in the first pass.
     code = f"coalesce(r.{_q(code_col)}, '')" if code_col else "''"
-    joins = (
-        f"LEFT JOIN pp_t m ON coalesce(r.{_q(title_col)}, '') = m.t "
-        f"LEFT JOIN pp_s s ON m.cls = s.cls AND {code} = s.raw"
-    )
-    select = f"SELECT {star}, {pp}, s.pp_status FROM {_read_sql(src, 'p2')} r {joins}"
+    title = f"coalesce(r.{_q(title_col)}, '')"
+    if band_col:
+        # The band can change the level (so the expected codes, the class and the status).
+        band = f"coalesce(r.{_q(band_col)}, '')"
+        joins = (
+            f"LEFT JOIN pp_t m ON {title} = m.t "
+            f"LEFT JOIN pp_b b ON {title} = b.t AND {band} = b.b "
+            f"LEFT JOIN pp_s s ON coalesce(b.cls, m.cls) = s.cls AND {code} = s.raw"
+        )
+
+        def col(c: str) -> str:
+            if c in ("pp_level_id", "pp_method", "pp_expected_codes"):
+                return f"CASE WHEN b.t IS NULL THEN m.{c} ELSE b.{c} END AS {c}"
+            return f"b.{c}" if c == "pp_band_check" else f"m.{c}"
+    else:
+        joins = (
+            f"LEFT JOIN pp_t m ON {title} = m.t "
+            f"LEFT JOIN pp_s s ON m.cls = s.cls AND {code} = s.raw"
+        )
+
+        def col(c: str) -> str:
+            return "NULL::VARCHAR AS pp_band_check" if c == "pp_band_check" else f"m.{c}"
+
+    pp = ", ".join(f"s.{c}" if c in ("pp_status", "pp_certainty") else col(c) for c in PP_COLUMNS)
+    select = f"SELECT {star}, {pp} FROM {_read_sql(src, 'p2')} r {joins}"
     header = src.header or src.columns
     names = [h for h, c in zip(header, src.columns, strict=True) if c not in existing]
     names += list(PP_COLUMNS)

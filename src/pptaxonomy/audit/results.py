@@ -50,6 +50,7 @@ class _Results:
             " ".join(exp) or None,
             c,
             m.status,
+            getattr(m, "group_id", None) or None,
         )
         self._titles.append(title)
         self._rids.append(self._rows.setdefault(row, len(self._rows)))
@@ -67,10 +68,11 @@ class _Results:
             for row in con.execute("SELECT DISTINCT t FROM p1 ANTI JOIN pp_t USING (t)").fetchall()
         ]
 
-    def _expected_codes(self, m: Any) -> tuple[str, ...]:
-        """Its profession's codes at its level; all candidates' codes if ambiguous."""
+    def _expected_codes(self, m: Any, level: Any = ...) -> tuple[str, ...]:
+        """Its profession's codes at its level (``level`` when given: the level after the
+        band); all candidates' codes if ambiguous."""
         if m.status == "matched":
-            key = ((m.profession_id, m.level_id),)
+            key = ((m.profession_id, m.level_id if level is ... else level),)
         elif m.status == "ambiguous":
             key = tuple((a.profession_id, a.level_id) for a in m.alternatives)
         else:
@@ -88,7 +90,7 @@ class _Results:
 
     def register_titles(self, con) -> None:
         """Add the titles added since the last call to ``pp_t``."""
-        cols = list(zip(*self._rows, strict=True)) if self._rows else [()] * 7
+        cols = list(zip(*self._rows, strict=True)) if self._rows else [()] * 8
         names = ("pp_profession_id", "pp_level_id", "pp_score", "pp_method")
         select, params = rows_of(
             [
@@ -97,6 +99,7 @@ class _Results:
                 ("pp_expected_codes", "VARCHAR?", cols[4]),
                 ("cls", "INTEGER", cols[5]),
                 ("st", "VARCHAR", cols[6]),
+                ("pp_group_id", "VARCHAR?", cols[7]),
             ]
         )
         con.execute(f"CREATE OR REPLACE TABLE pp_r AS {select}", params)
@@ -109,32 +112,114 @@ class _Results:
         self._registered = True
         self._titles, self._rids = [], []
 
+    def register_bands(self, con) -> None:
+        """``pp_b``: for each (title, band) of ``p1`` whose title is matched, what the band
+        does (``bands.band_level``): the level after it, its method, expected codes, class
+        and ``pp_band_check``. Empty when the file has no band column."""
+        from .bands import band_level, title_gives_level
+
+        matched = [t for t, m in self.readings.items() if m.status == "matched"]
+        pairs = []
+        if matched:
+            select, params = rows_of([("t", "VARCHAR", matched)])
+            pairs = con.execute(
+                f"SELECT DISTINCT p.t, p.b FROM p1 p JOIN ({select}) u USING (t) WHERE p.b <> ''",
+                params,
+            ).fetchall()
+        out: dict[str, list] = {k: [] for k in ("t", "b", "lv", "method", "exp", "cls", "chk")}
+        # A band's effect depends on the reading, not the title: work it out once per
+        # (reading, band), for the many titles that share a reading.
+        done: dict[tuple, tuple] = {}
+        for t, b in pairs:
+            m = self.readings[t]
+            gives = title_gives_level(m)
+            key = (m.profession_id, m.level_id, gives, m.method, b)
+            found = done.get(key)
+            if found is None:
+                r = band_level(self.taxonomy, m.profession_id, m.level_id, gives, b)
+                exp = self._expected_codes(m, r.level_id)
+                changed = r.level_id != m.level_id or r.check == "sets-level"
+                found = done[key] = (
+                    r.level_id,
+                    f"{m.method}+band" if changed else m.method,
+                    " ".join(exp) or None,
+                    self._classes.setdefault((m.status, exp), len(self._classes)),
+                    r.check,
+                )
+            for k, v in zip(
+                ("t", "b", "lv", "method", "exp", "cls", "chk"), (t, b, *found), strict=True
+            ):
+                out[k].append(v)
+        select, params = rows_of(
+            [
+                ("t", "VARCHAR", out["t"]),
+                ("b", "VARCHAR", out["b"]),
+                ("pp_level_id", "VARCHAR?", out["lv"]),
+                ("pp_method", "VARCHAR?", out["method"]),
+                ("pp_expected_codes", "VARCHAR?", out["exp"]),
+                ("cls", "INTEGER", out["cls"]),
+                ("pp_band_check", "VARCHAR", out["chk"]),
+            ]
+        )
+        con.execute(f"CREATE OR REPLACE TABLE pp_b AS {select}", params)
+
     def register_statuses(self, con) -> None:
-        """``pp_s`` and ``pp_pairs``, once every title of ``p1`` is in ``pp_t``."""
+        """``pp_s`` and ``pp_pairs``, once every title of ``p1`` is in ``pp_t`` and every
+        (title, band) in ``pp_b``."""
         class_list = list(self._classes)
         keys = con.execute(
-            "SELECT DISTINCT m.cls, p.raw FROM p1 p JOIN pp_t m USING (t)"
+            "SELECT DISTINCT coalesce(bb.cls, m.cls), p.raw FROM p1 p JOIN pp_t m USING (t) "
+            "LEFT JOIN pp_b bb ON p.t = bb.t AND p.b = bb.b"
         ).fetchall()
-        codes, statuses = [], []
+        codes, statuses, certainty = [], [], []
         for c, raw in keys:
             title_status, exp = class_list[c]
             code = clean_code(raw)
             codes.append(code)
-            statuses.append(row_status(title_status, exp, code_state(code, self.taxonomy), code))
+            status = row_status(title_status, exp, code_state(code, self.taxonomy), code)
+            statuses.append(status)
+            certainty.append(row_certainty(title_status, status))
         select, params = rows_of(
             [
                 ("cls", "INTEGER", [k[0] for k in keys]),
                 ("raw", "VARCHAR", [k[1] for k in keys]),
                 ("code", "VARCHAR", codes),
                 ("pp_status", "VARCHAR", statuses),
+                ("pp_certainty", "VARCHAR?", certainty),
             ]
         )
         con.execute(f"CREATE OR REPLACE TABLE pp_s AS {select}", params)
+        # One row per (title, raw code, band): the reading after the band, and the status.
         con.execute(
-            "CREATE OR REPLACE VIEW pp_pairs AS SELECT p.t, p.raw, p.n, p.k1, p.k2, m.st, "
-            "m.pp_profession_id AS pid, m.pp_level_id AS lv, s.code, s.pp_status AS status "
-            "FROM p1 p JOIN pp_t m USING (t) JOIN pp_s s ON m.cls = s.cls AND p.raw = s.raw"
+            "CREATE OR REPLACE TABLE pp_triples AS SELECT p.t, p.raw, p.b, p.n, p.k1, p.k2, "
+            "m.st, m.pp_profession_id AS pid, m.pp_group_id AS grp, "
+            "CASE WHEN bb.t IS NULL THEN m.pp_level_id ELSE bb.pp_level_id END AS lv, "
+            "CASE WHEN bb.t IS NULL THEN m.pp_expected_codes ELSE bb.pp_expected_codes END "
+            "AS exp, CASE WHEN bb.t IS NULL THEN m.pp_method ELSE bb.pp_method END AS method, "
+            "bb.pp_band_check AS band_check, s.code, s.pp_status AS status, "
+            "s.pp_certainty AS cert FROM p1 p JOIN pp_t m USING (t) "
+            "LEFT JOIN pp_b bb ON p.t = bb.t AND p.b = bb.b "
+            "JOIN pp_s s ON coalesce(bb.cls, m.cls) = s.cls AND p.raw = s.raw"
         )
+        # The same over the band: one row per (title, raw code, reading).
+        con.execute(
+            "CREATE OR REPLACE TABLE pp_pairs AS SELECT t, raw, sum(n) AS n, min(k1) AS k1, "
+            "max(k2) AS k2, st, pid, grp, lv, exp, method, code, status, cert FROM pp_triples "
+            "GROUP BY t, raw, st, pid, grp, lv, exp, method, code, status, cert"
+        )
+
+
+def row_certainty(title_status: str, status: str) -> str | None:
+    """``matched`` for a title read as one profession; ``possible`` for a row that might be a
+    psychological professional (an ambiguous or group-only title; a psychological code on a
+    title the matcher does not recognise); ``None`` otherwise (not counted)."""
+    if title_status == "matched":
+        return "matched"
+    if title_status == "ambiguous":
+        return "possible"
+    if title_status == "unknown" and status == "psych-code-unrecognised-title":
+        return "possible"
+    return None
 
 
 _SEP = "\x1f"  # the unit separator: never in a title read from a text file, but checked

@@ -30,6 +30,9 @@ PP_COLUMNS = (
     "pp_method",
     "pp_expected_codes",
     "pp_status",
+    "pp_group_id",
+    "pp_certainty",
+    "pp_band_check",
 )
 _PSYCH_CODE = re.compile(r"^S[0-9A-Z][LMH]$")
 

@@ -17,13 +17,13 @@ def _top(items, top: int, key) -> list:
     return heapq.nsmallest(top, items, key=key)
 
 
-def _summary(
-    con, path, src, title_col, code_col, key_col, res: _Results, taxonomy, top, out_path
-) -> dict[str, Any]:
+def _summary(con, path, src, cols, res: _Results, taxonomy, top, out_path) -> dict[str, Any]:
     """The JSON-ready summary, aggregated by DuckDB from ``pp_pairs`` (one row per distinct
     (title, code) pair). Every top-N list is ordered by rows (descending), then by value, so
     the report does not depend on the input's row order."""
     from .. import __version__
+
+    key_col = cols["key"]
 
     readings = res.readings
     statuses = dict.fromkeys(STATUSES, 0)
@@ -41,10 +41,12 @@ def _summary(
         t: int(n) for t, n in con.execute("SELECT t, sum(n) FROM p1 GROUP BY t").fetchall()
     }
     by_prof: dict[str, Counter] = defaultdict(Counter)
-    for t, n in title_rows.items():
-        m = readings[t]
-        if m.profession_id:
-            by_prof[m.profession_id][m.level_id or ""] += n
+    methods: Counter = Counter()
+    for pid, lv, method, n in con.execute(
+        "SELECT pid, lv, method, sum(n) FROM pp_pairs WHERE pid IS NOT NULL GROUP BY ALL"
+    ).fetchall():
+        by_prof[pid][lv or ""] += int(n)
+        methods[method or ""] += int(n)
 
     def top_titles(status: str) -> list[str]:
         found = (t for t, m in readings.items() if m.status == status)
@@ -66,13 +68,13 @@ def _summary(
     # is then ordered here by rows, title, code, raw code and keys.
     flagged: dict[str, list[tuple]] = {"code-mismatch": [], "psych-code-unrecognised-title": []}
     for status, *row in con.execute(
-        "SELECT status, n, t, code, raw, k1, k2 FROM pp_pairs WHERE status IN ($1, $2) "
+        "SELECT status, n, t, code, raw, k1, k2, lv, exp FROM pp_pairs WHERE status IN ($1, $2) "
         "QUALIFY rank() OVER (PARTITION BY status ORDER BY n DESC) <= $3",
         [*flagged, top],
     ).fetchall():
         flagged[status].append(row)
     mismatches, psych_unrec = (
-        _top(rows, top, lambda x: (-x[0], x[1], x[2], x[3], x[4] or "", x[5] or ""))
+        _top(rows, top, lambda x: (-x[0], x[1], x[2], x[3], x[4] or "", x[5] or "", x[6] or ""))
         for rows in flagged.values()
     )
 
@@ -108,7 +110,8 @@ def _summary(
             "delimiter": src.delimiter if src.fmt == "csv" else None,
             "sheet": src.sheet,
         },
-        "columns": {"title": title_col, "code": code_col, "key": key_col},
+        # The three original roles always; the others only when used.
+        "columns": {r: c for r, c in cols.items() if c or r in ("title", "code", "key")},
         "output": str(out_path) if out_path else None,
         "rows": {
             "audited": total,
@@ -119,6 +122,8 @@ def _summary(
         "threshold": _threshold(),
         "statuses": statuses,
         "professions": professions,
+        "methods": {m: methods[m] for m in sorted(methods, key=lambda m: (-methods[m], m))},
+        "band_checks": _band_checks(con, top) if cols.get("band") else None,
         "top_unrecognised_titles": [
             {
                 "title": t,
@@ -144,11 +149,11 @@ def _summary(
                 "code": code,
                 "rows": n,
                 "profession_id": readings[t].profession_id,
-                "level_id": readings[t].level_id,
-                "expected_codes": list(res.expected[t]),
+                "level_id": lv,
+                "expected_codes": (exp or "").split(),
                 "example_keys": keys(k1, k2),
             }
-            for n, t, code, _raw, k1, k2 in mismatches
+            for n, t, code, _raw, k1, k2, lv, exp in mismatches
         ],
         "top_psych_codes_with_unrecognised_titles": [
             {
@@ -158,7 +163,7 @@ def _summary(
                 "title_status": readings[t].status,
                 "example_keys": keys(k1, k2),
             }
-            for n, t, code, _raw, k1, k2 in psych_unrec
+            for n, t, code, _raw, k1, k2, _lv, _exp in psych_unrec
         ],
         "invalid_codes": [{"code": c, "rows": n} for c, n in invalid],
         "retired_codes": [{"code": c, "rows": n} for c, n in retired],
@@ -167,6 +172,26 @@ def _summary(
         "problems_partial": len(problems) > MAX_PROBLEMS,
         "elapsed_seconds": 0.0,
     }
+
+
+def _band_checks(con, top: int) -> dict[str, Any]:
+    """Rows by ``pp_band_check``, and the most frequent band mismatches."""
+    counts = {
+        c or "(not checked)": int(n)
+        for c, n in con.execute(
+            "SELECT band_check, sum(n) FROM pp_triples GROUP BY ALL ORDER BY 1 NULLS LAST"
+        ).fetchall()
+    }
+    rows = con.execute(
+        "SELECT t, b, pid, lv, sum(n) AS n FROM pp_triples WHERE band_check = 'band-mismatch' "
+        "GROUP BY ALL ORDER BY n DESC, t, b, pid, lv NULLS FIRST LIMIT $1",
+        [top],
+    ).fetchall()
+    mismatches = [
+        {"title": t, "band": b, "profession_id": pid, "level_id": lv, "rows": int(n)}
+        for t, b, pid, lv, n in rows
+    ]
+    return {"rows": counts, "top_band_mismatches": mismatches}
 
 
 def _threshold() -> float:
