@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .common import AuditError, _lit, _problem
+from .common import AuditError, _lit, _problem, _q
 
 _DELIMITERS = (",", ";", "\t", "|")
 _SAMPLE_BYTES = 1 << 16
@@ -369,8 +369,13 @@ def _read_csv_sql(src: _Source, name: str | None) -> str:
         if name
         else "ignore_errors = true"
     )
-    return (
+    sql = (
         f"read_csv({_lit(str(src.path))}, header = true, "
         f"columns = {{{cols}}}, delim = {_lit(src.delimiter)}, quote = '\"', escape = '\"', "
         f"skip = 0, comment = '', {'auto_detect = false, ' if src.no_sniff else ''}{rejects})"
     )
+    if len(src.columns) == 1:
+        # DuckDB drops blank lines of a wider file but reads them as empty rows of a
+        # one-column file; drop them there too, so a blank line is never an empty title.
+        sql = f"(SELECT * FROM {sql} WHERE {_q(src.columns[0])} IS NOT NULL)"
+    return sql
