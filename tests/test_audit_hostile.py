@@ -468,3 +468,25 @@ def test_a_title_holding_the_separator_is_audited(tmp_path):
     out = tmp_path / "rows.csv"
     summary = audit(src, "Position Title", "Occupation Code", output=out).summary
     assert summary["rows"]["audited"] == 3 and summary["distinct_titles"] == 2
+
+
+# -- D22: blank lines --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Position Title\nClinical Psychologist\n\nCounsellor\n\n\nPWP\n",
+        "Position Title,Code\nClinical Psychologist,S1L\n\nCounsellor,S1M\n\n\nPWP,S1L\n",
+    ],
+    ids=["one column", "two columns"],
+)
+def test_blank_lines_are_ignored_whatever_the_width(tmp_path, text):
+    src = tmp_path / "in.csv"
+    src.write_text(text, encoding="utf-8")
+    out = tmp_path / "rows.csv"
+    summary = audit(src, "Position Title", output=out).summary
+    assert summary["rows"] == {"audited": 3, "skipped": 0}
+    with out.open(encoding="utf-8", newline="") as fh:
+        titles = [r["Position Title"] for r in csv.DictReader(fh)]
+    assert sorted(titles) == ["Clinical Psychologist", "Counsellor", "PWP"]

@@ -393,7 +393,7 @@ def test_yaml_matches_pyyaml_on_the_shipped_files(shipped_dir: Path):
         (b"a: !!int abc\n", "yaml-tag", 1, 4),
         (b"a: !!set {x}\n", "yaml-tag", 1, 4),
         (b"on: 1\n", "yaml-key-type", 1, 1),
-        (b"a: b\n  c: d\n", "yaml-syntax", 2, 4),
+        (b"a: b\n  c: d\n", "yaml-syntax", 2, 3),
         (b"a: caf\xe9\n", "yaml-encoding", 1, 7),
         (b"", "yaml-empty", 1, 1),
         (b"# c\n---\n", "yaml-empty", 1, 1),

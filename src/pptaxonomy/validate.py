@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
-import difflib
 import hashlib
 import io
 import json
@@ -336,6 +335,28 @@ RULES: dict[str, Rule] = {
         "profession is told by its levels, not by a route.",
         "point the route at another profession, or remove it",
     ),
+    "text-too-long": Rule(
+        "Text too long",
+        "A name or label text over 200 characters, a title over 300, or any other text "
+        "over 10,000: no real name is that long (the matcher reads titles of at most "
+        "1,000 characters), so it is a paste or an unfinished edit.",
+        "shorten it; long explanations go in comment or description",
+    ),
+    "text-control-character": Rule(
+        "Tab or control character in a text",
+        "A text value holds a tab or another control character (a line break is allowed). "
+        "It is invisible in most editors and makes the text differ from the one typed.",
+        "replace the tab with a space",
+        "warning",
+    ),
+    "version-file": Rule(
+        "VERSION missing or unreadable",
+        "A whole taxonomy folder has no VERSION file, or one that is not a regular file inside "
+        "it or does not hold a version number such as 0.2.0. The build stamps the version on "
+        "every artefact.",
+        "write the data version, e.g. 0.2.0, on one line in VERSION",
+        "warning",
+    ),
     # -- input -----------------------------------------------------------------------------
     "io-error": Rule(
         "File cannot be read",
@@ -372,6 +393,9 @@ class Report:
     counts: dict[str, int] = field(default_factory=dict)
     data_version: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: Files read only so that references resolve (``validate FILE`` inside a taxonomy):
+    #: neither their problems nor their contents are in ``problems`` and ``counts``.
+    context_files: int = 0
 
     @property
     def errors(self) -> list[Problem]:
@@ -396,6 +420,7 @@ class Report:
             "errors": len(self.errors),
             "warnings": len(self.warnings),
             "data_version": self.data_version,
+            "context_files": self.context_files,
             "notes": self.notes,
             **self.counts,
         }
@@ -403,6 +428,8 @@ class Report:
     def summary_line(self) -> str:
         e, w = len(self.errors), len(self.warnings)
         files = _plural(self.files_checked, "file")
+        if self.context_files:
+            files += f" (against the {_plural(self.context_files, 'other file')} of the taxonomy)"
         version = f" (taxonomy {self.data_version})" if self.data_version else ""
         if self.ok:
             extra = f"; {_plural(w, 'warning')}" if w else ""
@@ -446,11 +473,46 @@ def _display(path: Path) -> str:
     return str(path) if rel.startswith("..") else rel
 
 
+def _is_taxonomy_root(folder: Path) -> bool:
+    """A whole taxonomy folder: it holds VERSION (or, VERSION lost, a professions/ folder)."""
+    return os.path.lexists(folder / "VERSION") or (folder / "professions").is_dir()
+
+
+_VERSION_RE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.+-]+)?$")
+
+
+def read_version(root: Path) -> tuple[str | None, str | None]:
+    """``(version, None)`` from ``root/VERSION``, or ``(None, why it gives no version)``.
+    The file is read only if it is a small regular file inside ``root``."""
+    path = root / "VERSION"
+    if not os.path.lexists(path):
+        return None, (
+            "the taxonomy folder has no VERSION file, so the data version is unknown "
+            "(the build stamps it on every artefact)"
+        )
+    why = safefiles.refusal(path, root)
+    if why is None:
+        try:
+            with open(path, "rb") as fh:
+                raw = fh.read(200)
+        except OSError as exc:
+            why = f"the file cannot be read ({exc.strerror or exc})"
+    if why is not None:
+        return None, f"VERSION is not read: it is {why}"
+    try:
+        text = raw.decode("utf-8-sig").strip()
+    except UnicodeDecodeError:
+        text = None
+    if text is None or not _VERSION_RE.match(text):
+        return None, "VERSION does not hold a version number such as 0.2.0 (one line of text)"
+    return text, None
+
+
 def _root_of(path: Path) -> Path:
-    """The nearest directory at or above ``path`` holding VERSION; else the path's directory."""
+    """The nearest whole taxonomy folder at or above ``path``; else the path's directory."""
     start = path if path.is_dir() else path.parent
     for candidate in (start, *start.parents):
-        if (candidate / "VERSION").is_file():
+        if _is_taxonomy_root(candidate):
             return candidate
     return start
 
@@ -506,7 +568,7 @@ def _inputs(paths: Sequence[Path] | None) -> tuple[list[_File], list[tuple[str, 
                 continue
             seen.add(real)
             out.append(_File(shown or _display(path), path, root))
-            if (root / "VERSION").is_file():
+            if _is_taxonomy_root(root):
                 context_roots.add(root)
     for root in sorted(context_roots):
         for f in safefiles.yaml_files(root)[0]:
@@ -610,9 +672,37 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _closest(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
-    hits = difflib.get_close_matches(word, list(candidates), n=1, cutoff=cutoff)
-    return hits[0] if hits else None
+def _fold(text: str) -> str:
+    return re.sub(r"[\s_\-]+", "", text.casefold())
+
+
+def _closest(word: str, candidates: Iterable[str]) -> str | None:
+    """The one candidate ``word`` is plausibly a slip for, or None.
+
+    A candidate equal to it ignoring case, spaces, ``-`` and ``_`` comes first. Otherwise
+    words of four or more characters may be one edit away (two from six characters on, three
+    from twelve; a swap of two letters is one edit), or the start of exactly one candidate.
+    A shorter word (a band such as ``8e``, a code) is never guessed at: one edit there makes
+    another valid value, and a wrong suggestion is worse than none. Ties give None.
+    """
+    from rapidfuzz.distance import OSA
+
+    pool = list(dict.fromkeys(candidates))
+    folded = _fold(word)
+    same = [c for c in pool if _fold(c) == folded]
+    if same:
+        return same[0] if len(same) == 1 else None
+    if len(folded) < 4:
+        return None
+    limit = 1 if len(folded) < 6 else 2 if len(folded) < 12 else 3
+    scored = [(OSA.distance(folded, _fold(c), score_cutoff=limit), c) for c in pool]
+    near = sorted((d, c) for d, c in scored if d <= limit)
+    if near and (len(near) == 1 or near[0][0] < near[1][0]):
+        return near[0][1]
+    if near:
+        return None
+    starts = [c for c in pool if _fold(c).startswith(folded)]
+    return starts[0] if len(starts) == 1 else None
 
 
 def _choices(values: Sequence[str], limit: int = 12) -> str:
@@ -622,6 +712,12 @@ def _choices(values: Sequence[str], limit: int = 12) -> str:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+#: The longest text of a slot: names and labels are short; other texts are bounded too.
+_TEXT_LIMITS = {"name": 200, "text": 200, "title": 300}
+MAX_TEXT_CHARS = 10_000
+_CONTROL_RE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 
 
 class _Validator:
@@ -841,9 +937,14 @@ class _Validator:
                     hint,
                 )
             elif allowed and value not in allowed:
-                close = _closest(value, allowed, 0.5)
                 hint = f"one of: {_choices(allowed)}"
-                if close:
+                bare = (
+                    re.sub(r"(?i)^\s*band\s*", "", value) if slot.range == "AfcBandEnum" else value
+                )
+                close = _closest(bare, allowed)
+                if close is not None and _fold(close) == _fold(bare):
+                    hint = f"write it as {close!r} ({hint})"
+                elif close:
                     hint = f"did you mean {close!r}? ({hint})"
                 self.at(
                     "invalid-enum",
@@ -910,6 +1011,8 @@ class _Validator:
                 hint,
             )
             return
+        if not self.check_text(obj, slot, value, sub):
+            return
         if base == "uri":
             if not _is_uri(value):
                 self.at("invalid-uri", obj, sub, f"{slot.name!r} is not a URI: {_short(value)!r}")
@@ -962,6 +1065,30 @@ class _Validator:
                     f"{slot.name!r} {value!r} is not a real date",
                     "check the month (01-12) and day",
                 )
+
+    def check_text(self, obj: _Obj, slot: Slot, value: str, sub: tuple[Any, ...]) -> bool:
+        """Length and invisible characters of a text value; False when it is too long to
+        check further."""
+        limit = _TEXT_LIMITS.get(slot.name, MAX_TEXT_CHARS)
+        if len(value) > limit:
+            self.at(
+                "text-too-long",
+                obj,
+                sub,
+                f"{slot.name!r} is {len(value):,} characters long, over the {limit:,} allowed",
+            )
+            return False
+        bad = _CONTROL_RE.search(value)
+        if bad is not None:
+            char = bad.group()
+            what = "a tab" if char == "\t" else f"the control character U+{ord(char):04X}"
+            self.at(
+                "text-control-character",
+                obj,
+                sub,
+                f"{slot.name!r} holds {what} at character {bad.start() + 1}: {_short(value)!r}",
+            )
+        return True
 
     # -- integrity ------------------------------------------------------------------------
 
@@ -1026,17 +1153,30 @@ class _Validator:
                 ident = obj.text(cls.identifier)
                 if ident is not None:
                     found.append((ident, obj))
-        found.sort(key=lambda item: (order[id(item[1].file)], item[1].pos()))
+        # A file named after the identifier (professions/<id>.yaml) holds its first
+        # definition, so a copy of that file is the one reported, whatever the file order.
+        found.sort(
+            key=lambda item: (
+                item[1].file.path.stem != item[0],
+                order[id(item[1].file)],
+                item[1].pos(),
+            )
+        )
         for ident, obj in found:
             first = self.entities.get(ident)
             if first is None:
                 self.entities[ident] = obj
                 continue
+            copied = first.file.path.stem == ident and obj.file.path.stem != ident
             self.at(
                 "duplicate-id",
                 obj,
                 ("id",),
                 f"identifier {ident!r} is already used by the {first.cls} at {first.where('id')}",
+                f"if this file was copied from {first.file.display}, give the copy its own "
+                "identifier (and rename the profession in its mappings rows)"
+                if copied
+                else None,
             )
 
     def _candidates(self, target_cls: str) -> list[str]:
@@ -1398,7 +1538,8 @@ class _Validator:
                         obj,
                         sub,
                         f"{ident} at level {level} has no {NHS_OCCUPATION_CODE} mapping",
-                        f"add a mappings row: {{profession: {ident}, level: {level}, "
+                        self.copied_rows_hint(obj)
+                        or f"add a mappings row: {{profession: {ident}, level: {level}, "
                         f"code_system: {NHS_OCCUPATION_CODE}, code: ...}} or no_match: true",
                     )
         for pl in self.objects.get("ProfessionLevel", ()):
@@ -1442,7 +1583,7 @@ class _Validator:
                     )
 
     def check_mappings(self) -> None:
-        seen: dict[tuple[str, str, str, str], _Obj] = {}
+        seen: dict[tuple[str, str, str, str], list[_Obj]] = {}
         self.check_preferred()
         for m in self.objects.get("Mapping", ()):
             data = m.data
@@ -1467,15 +1608,7 @@ class _Validator:
             level, code = m.text("level"), m.text("code")
             if prof is not None and system is not None:
                 key = (prof, level or "", system, code if code is not None else "<no match>")
-                if key in seen:
-                    self.at(
-                        "duplicate-mapping",
-                        m,
-                        (),
-                        f"this row repeats the mapping at {seen[key].where()}",
-                    )
-                else:
-                    seen[key] = m
+                seen.setdefault(key, []).append(m)
             target = self.entities.get(prof or "")
             if level is not None and target is not None and target.cls == "Profession":
                 levels = target.data.get("levels_held")
@@ -1513,7 +1646,7 @@ class _Validator:
                 if fixed != code and fixed in table:
                     hint = f"write it as {fixed!r}"
                 else:
-                    close = _closest(code, table, 0.75)
+                    close = _closest(code, table)
                     hint = f"did you mean {close!r}?" if close else None
                 self.at(
                     "unknown-code",
@@ -1529,6 +1662,9 @@ class _Validator:
                     ("code",),
                     f"code {code!r} of {system} is retired ({entry.where})",
                 )
+
+        for rows in seen.values():
+            self.report_repeated_rows(rows)
 
     def check_preferred(self) -> None:
         """``preferred-code``: one preferred row where a level has several codes."""
@@ -1567,6 +1703,64 @@ class _Validator:
                     (),
                     f"{where} has {len(rows)} codes ({codes}) and none is preferred",
                 )
+
+    def defined_elsewhere(self, m: _Obj) -> _Obj | None:
+        """The profession a mapping row names when another file than the row's defines it."""
+        target = self.entities.get(m.text("profession") or "")
+        if target is None or target.cls != "Profession" or target.file is m.file:
+            return None
+        return target
+
+    def own_professions(self, f: _File) -> list[str]:
+        return [o.ident for o in self.objects.get("Profession", ()) if o.file is f and o.ident]
+
+    def report_repeated_rows(self, rows: list[_Obj]) -> None:
+        """Report every row but one of a repeated mapping. The one kept is a row in the file
+        that defines the profession: when a profession file is copied and its rows are not
+        renamed, the error is on the copy and says to rename them, whatever the file order."""
+        if len(rows) < 2:
+            return
+        kept = next((r for r in rows if self.defined_elsewhere(r) is None), rows[0])
+        for m in rows:
+            if m is kept:
+                continue
+            owner = self.defined_elsewhere(m)
+            if owner is None:
+                self.at(
+                    "duplicate-mapping", m, (), f"this row repeats the mapping at {kept.where()}"
+                )
+                continue
+            prof = owner.ident
+            mine = self.own_professions(m.file)
+            new = f"{mine[0]!r}" if len(mine) == 1 else "the profession this file defines"
+            self.at(
+                "duplicate-mapping",
+                m,
+                ("profession",),
+                f"this row maps {prof!r}, which {owner.file.display} defines, and repeats its "
+                f"row at {kept.where()}",
+                f"if this file was copied from {owner.file.display}, rename profession: {prof} "
+                f"to {new} in its mappings rows",
+            )
+
+    def copied_rows_hint(self, obj: _Obj) -> str | None:
+        """For a profession whose file's mapping rows name another file's profession (a
+        copied file whose rows were not renamed): the hint saying so, with their lines."""
+        others: dict[str, list[int]] = {}
+        for m in self.objects.get("Mapping", ()):
+            if m.file is obj.file and self.defined_elsewhere(m) is not None:
+                others.setdefault(m.data["profession"], []).append(m.pos()[0])
+        if not others:
+            return None
+        named = ", ".join(
+            f"{p!r} ("
+            + (f"lines {lines[0]}-{lines[-1]})" if len(lines) > 1 else f"line {lines[0]})")
+            for p, lines in sorted(others.items())
+        )
+        return (
+            f"this file's mappings rows name {named}, defined in another file: if the file "
+            f"was copied, rename them to profession: {obj.ident}"
+        )
 
     def check_labels(self) -> None:
         from .loader import normalise_label
@@ -1669,11 +1863,14 @@ class _Validator:
     files: list[_File]
 
     def counts(self) -> dict[str, int]:
+        """How many of each kind the reported files define (files read only as context,
+        for ``validate FILE``, are not counted)."""
         container = self.schema.cls(self.schema.tree_root)
         out = {}
         for name, slot in container.slots.items():
             if slot.kind == "class":
-                out[name] = len(self.objects.get(slot.range, ()))
+                objs = self.objects.get(slot.range, ())
+                out[name] = sum(1 for o in objs if not o.file.context)
         return out
 
 
@@ -1802,9 +1999,7 @@ def validate_paths(paths: Sequence[Path | str] | None = None) -> Report:
         from ._data import taxonomy_dir
 
         given = [taxonomy_dir()]
-    v.release_roots = sorted(
-        {p.resolve() for p in given if p.is_dir() and (p / "VERSION").is_file()}
-    )
+    v.release_roots = sorted({p.resolve() for p in given if p.is_dir() and _is_taxonomy_root(p)})
     for f in files:
         v.read(f)
     v.integrity()
@@ -1812,16 +2007,19 @@ def validate_paths(paths: Sequence[Path | str] | None = None) -> Report:
     if context:
         v.problems = [p for p in v.problems if p.file not in context]
         files = [f for f in files if not f.context]
+    context_count = len(context)
     v.problems.sort(key=lambda p: (p.file, p.line, p.col, p.rule))
     version = None
-    for f in files:
-        vf = f.root / "VERSION"
-        if vf.is_file():
-            try:
-                version = vf.read_text(encoding="utf-8").strip()
-            except (OSError, UnicodeDecodeError):
-                version = None
-            break
+    roots = [*v.release_roots, *(f.root.resolve() for f in files)]
+    for root in dict.fromkeys(roots):
+        if not _is_taxonomy_root(root):
+            continue
+        found, why = read_version(root)
+        if why is not None:
+            v.add("version-file", _display(root / "VERSION"), (1, 1), why)
+        if version is None:
+            version = found
+    v.problems.sort(key=lambda p: (p.file, p.line, p.col, p.rule))
     notes = []
     if v.incomplete:
         notes.append(
@@ -1829,7 +2027,7 @@ def validate_paths(paths: Sequence[Path | str] | None = None) -> Report:
             "entities, unused sources and missing crosswalks were not checked; fix "
             f"{'it' if v.unreadable_files == 1 else 'them'} and run again"
         )
-    return Report(v.problems, len(files), v.counts(), version, notes)
+    return Report(v.problems, len(files), v.counts(), version, notes, context_count)
 
 
 def run_cli(paths: tuple[str, ...], fmt: str) -> int:

@@ -165,7 +165,10 @@ def parse(data: bytes | str) -> Document:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         message = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "invalid YAML"
-        doc.problems.append(YamlProblem(line, col, "yaml-syntax", message, _syntax_hint(message)))
+        problem = _indentation_problem(text, line, message)
+        if problem is None:
+            problem = YamlProblem(line, col, "yaml-syntax", message, _syntax_hint(message))
+        doc.problems.append(problem)
         doc.value = None
     except yaml.reader.ReaderError as exc:
         if _Loader is getattr(
@@ -196,6 +199,93 @@ def parse(data: bytes | str) -> Document:
         if dispose is not None:
             dispose()
     return doc
+
+
+_INDENT_MESSAGES = (
+    "mapping values are not allowed",
+    "did not find expected key",
+    "did not find expected '-' indicator",
+    "expected <block end>",
+)
+_KEY_LINE = re.compile(r"^( *(?:- +)*)([^\s#'\"\[{][^:#]*?):(?: +(.*))?$")
+_ITEM_LINE = re.compile(r"^( *)- ")
+
+
+def _indentation_problem(text: str, line: int, message: str) -> YamlProblem | None:
+    """The parser's error at ``line`` told as the indentation mistake it is, when the line
+    is a key indented deeper than a finished ``key: value`` above it (the parser then
+    reads it as more of that value and complains about its colon), or indented to no
+    column of the mappings it could belong to. None when the indentation is not the cause.
+    """
+    if not any(m in message for m in _INDENT_MESSAGES):
+        return None
+    lines = text.split("\n")
+    if not 1 <= line <= len(lines):
+        return None
+    bad = lines[line - 1].rstrip("\r")
+    if "\t" in bad[: len(bad) - len(bad.lstrip())] or not _KEY_LINE.match(bad):
+        return None
+    indent = len(bad) - len(bad.lstrip(" "))
+    above = [
+        (n, lines[n - 1].rstrip("\r"))
+        for n in range(line - 1, 0, -1)
+        if lines[n - 1].strip() and not lines[n - 1].lstrip().startswith("#")
+    ]
+    if not above:
+        return None
+    prev_n, prev = above[0]
+    m = _KEY_LINE.match(prev)
+    if m is None:
+        return None
+    key_col, key, value = len(m.group(1)), m.group(2), (m.group(3) or "").strip()
+    what = f"{_short_key(key)!r} on line {prev_n}"
+    if indent > key_col:
+        if not value or value[0] in "|>" or (value.startswith(("[", "{")) and not _closed(value)):
+            return None  # the key opens a block: deeper lines belong to it
+        plain = value[0] not in "'\"[{"
+        return YamlProblem(
+            line,
+            indent + 1,
+            "yaml-syntax",
+            f"line {line} is indented {indent} spaces, deeper than {what} ({key_col} "
+            "spaces)" + (", so YAML reads it as more of that value" if plain else ""),
+            f"indent it {key_col} spaces, like {_short_key(key)!r}"
+            + ("; if it continues the text above, quote that text" if plain else ""),
+        )
+    # Less deep: it must line up with a key of an enclosing mapping (or its list's dash).
+    columns: dict[int, tuple[int, str]] = {}
+    limit = key_col + 1
+    for n, text_line in above:
+        km = _KEY_LINE.match(text_line)
+        if km is None:
+            continue
+        col = len(km.group(1))
+        if col < limit:
+            columns.setdefault(col, (n, km.group(2)))
+            dash = _ITEM_LINE.match(text_line)
+            limit = len(dash.group(1)) if dash else col
+            if limit == 0:
+                break
+    if indent in columns or not columns:
+        return None
+    nearest = min(columns, key=lambda c: (abs(c - indent), -c))
+    n, name = columns[nearest]
+    return YamlProblem(
+        line,
+        indent + 1,
+        "yaml-syntax",
+        f"line {line} is indented {indent} spaces, which lines up with no key above it "
+        f"({_short_key(name)!r} on line {n} is at {nearest})",
+        f"indent it {nearest} spaces, like {_short_key(name)!r}",
+    )
+
+
+def _closed(flow: str) -> bool:
+    return flow.count("[") + flow.count("{") <= flow.count("]") + flow.count("}")
+
+
+def _short_key(key: str) -> str:
+    return key if len(key) <= 40 else key[:39] + "\u2026"
 
 
 def _syntax_hint(message: str) -> str:

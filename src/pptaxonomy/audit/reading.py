@@ -416,8 +416,13 @@ def _read_csv_sql(src: _Source, name: str | None) -> str:
         if name
         else "ignore_errors = true"
     )
-    return (
+    sql = (
         f"read_csv({_files_sql(src)}, header = true, "
         f"columns = {{{cols}}}, delim = {_lit(src.delimiter)}, quote = '\"', escape = '\"', "
         f"skip = 0, comment = '', {'auto_detect = false, ' if src.no_sniff else ''}{rejects})"
     )
+    if len(src.columns) == 1:
+        # DuckDB drops blank lines of a wider file but reads them as empty rows of a
+        # one-column file; drop them there too, so a blank line is never an empty title.
+        sql = f"(SELECT * FROM {sql} WHERE {_q(src.columns[0])} IS NOT NULL)"
+    return sql
