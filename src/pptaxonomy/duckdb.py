@@ -3,7 +3,7 @@
     >>> import duckdb, pptaxonomy.duckdb
     >>> con = duckdb.connect()
     >>> pptaxonomy.duckdb.register(con)  # doctest: +SKIP
-    >>> con.sql("SELECT pp_match('Senior Clinical Psychologist').level_id").fetchone()  # doctest: +SKIP
+    >>> con.sql("SELECT pp_match('Senior Clinical Psychologist').level_id").fetchone()
     ('senior',)
 
 Over a Parquet folder of monthly snapshots, match each distinct title once and join back::

@@ -2,9 +2,9 @@
 
     >>> import polars as pl, pptaxonomy.polars  # doctest: +SKIP
     >>> df = pl.scan_parquet("snapshots/*.parquet")  # doctest: +SKIP
-    >>> df.with_columns(pp=pptaxonomy.polars.match_expr("Position Title")).unnest("pp")  # doctest: +SKIP
+    >>> df.with_columns(pp=pptaxonomy.polars.match_expr("Position Title")).unnest("pp")
 
-Each batch's distinct titles are read once (``map_batches``), then mapped back to the rows.
+Each batch's distinct titles are read once (``map_batches``), then joined back to its rows.
 """
 
 from __future__ import annotations
