@@ -140,3 +140,8 @@ def test_the_index_agrees_with_the_matcher_on_the_bench_extract(tmp_path):
         f"\nbench extract: SQL resolves {len(answers)} of {len(counts)} distinct titles "
         f"({len(answers) / len(counts):.1%}), {rows:.1%} of rows"
     )
+
+
+def test_the_dbt_example_model_carries_the_current_key_sql():
+    model = (REPO / "examples" / "dbt" / "models" / "staff_pp.sql").read_text(encoding="utf-8")
+    assert key_sql('s."Position Title"', "snowflake") in model
