@@ -72,7 +72,20 @@ audit-sample: $(STAMP) ## Audit the synthetic staff extract shipped in samples/,
 		--reconciliation $(SAMPLE_OUT)/reconciliation.csv --fixes $(SAMPLE_OUT)/fixes.csv
 	@echo "sample audit report: $(SAMPLE_OUT)/report.html (rows: $(SAMPLE_OUT)/rows.csv; baseline: $(SAMPLE_OUT)/baseline.csv)"
 
-all: install validate build site audit-sample ## Install, validate, build artefacts and site, audit sample
+# pptaxonomy.spark (tests/test_spark.py): the spark extra from PyPI and Debian's Java runtime.
+SPARK_STAMP := $(VENV)/.spark
+
+.PHONY: spark-deps
+spark-deps: $(SPARK_STAMP) ## Install pyspark, pyarrow and a Java runtime for pptaxonomy.spark
+
+$(SPARK_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,serve,spark]'
+	@command -v java >/dev/null || { $(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+			default-jre-headless; }
+	@touch $@
+
+all: install spark-deps validate build site audit-sample ## Install, validate, build artefacts and site, audit sample
 	@echo "make all: done. Open $(SAMPLE_OUT)/report.html; run 'make test' for lint and tests."
 
 # Conformance validators (tests/test_conformance.py): the conformance extra from PyPI, Debian's
@@ -98,7 +111,7 @@ $(CONFORMANCE_STAMP): $(STAMP) pyproject.toml
 	npm install --silent --no-audit --no-fund --prefix $(NODE_DIR) $(NPM_TOOLS)
 	@touch $@
 
-test: $(STAMP) lint browser-deps conformance-deps ## Lint, then run the whole test suite
+test: $(STAMP) lint browser-deps conformance-deps spark-deps ## Lint, then run the whole test suite
 	$(BIN)/python -m pytest -q
 	$(MAKE) --no-print-directory test-oldest-duckdb
 

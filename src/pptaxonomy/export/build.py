@@ -19,6 +19,8 @@ Layout (relative to ``--out``)::
     mappings/csv-metadata.json           CSVW metadata of the CSV files
     mappings/pptaxonomy.codesystem.json  FHIR R4 CodeSystem of professions, groups and levels
     mappings/pptaxonomy-crosswalks.xlsx  the crosswalks as an accessible Excel workbook
+    mappings/title-index.csv             title key -> the matcher's reading, for SQL engines
+    mappings/title-index.parquet         the same table as Parquet
     mappings/<system>.codesystem.json    FHIR R4 CodeSystem of a target code system
     mappings/<id>.valueset.json          FHIR R4 ValueSets (professions, groups, levels, NHS codes)
     mappings/syndication.xml             Atom feed of the FHIR resources (Terminology Syndication)
@@ -51,7 +53,16 @@ def generate(inputs: Inputs) -> dict[str, bytes]:
     """Every artefact, as relative path -> bytes. Writes nothing."""
     from linkml_runtime.utils.schemaview import SchemaView
 
-    from . import crosswalk, fhir, fhir_codesystems, fhir_syndication, jsonschema, rdf, workbook
+    from . import (
+        crosswalk,
+        fhir,
+        fhir_codesystems,
+        fhir_syndication,
+        jsonschema,
+        rdf,
+        title_index,
+        workbook,
+    )
 
     files: dict[str, bytes] = {}
     a, m = ARTEFACTS, MAPPINGS
@@ -70,7 +81,20 @@ def generate(inputs: Inputs) -> dict[str, bytes]:
         files[f"{m}/{system}.csv"] = crosswalk.crosswalk_csv(inputs, system)
         files[f"{m}/{system}.sssom.tsv"] = crosswalk.crosswalk_sssom(inputs, system)
         files[f"{m}/{system}.conceptmap.json"] = fhir.conceptmap(inputs, system)
-    files[f"{m}/csv-metadata.json"] = crosswalk.csv_metadata(inputs, systems)
+    index = title_index.rows_for(inputs)
+    files[f"{m}/title-index.csv"] = title_index.to_csv(index)
+    prov = inputs.data_provenance
+    files[f"{m}/title-index.parquet"] = title_index.to_parquet(
+        index,
+        {
+            "data_version": prov.data_version,
+            "generator": str(prov.generator),
+            "sources": " ".join(f"{s.path} sha256:{s.sha256}" for s in prov.sources),
+        },
+    )
+    files[f"{m}/csv-metadata.json"] = crosswalk.csv_metadata(
+        inputs, systems, (title_index.csvw_table(inputs),)
+    )
     files[f"{m}/pptaxonomy.codesystem.json"] = fhir.codesystem(inputs)
     files[f"{m}/pptaxonomy-crosswalks.xlsx"] = workbook.workbook(inputs, systems)
     files.update({f"{m}/{name}": data for name, data in fhir_codesystems.files(inputs).items()})

@@ -212,8 +212,9 @@ def _csvw_column(name: str, description: str) -> dict[str, Any]:
     return column
 
 
-def csv_metadata(inputs: Inputs, systems: list[str]) -> bytes:
-    """CSVW metadata (``csv-metadata.json``) for every crosswalk CSV: columns, types, provenance."""
+def csv_metadata(inputs: Inputs, systems: list[str], extra_tables: tuple[dict, ...] = ()) -> bytes:
+    """CSVW metadata (``csv-metadata.json``) for every crosswalk CSV: columns, types, provenance;
+    ``extra_tables``: the CSVW descriptions of the other CSV files (the title index)."""
     prov = inputs.data_provenance
     columns = [_csvw_column(c, d) for c, d in CSV_COLUMNS]
     doc = {
@@ -233,7 +234,8 @@ def csv_metadata(inputs: Inputs, systems: list[str]) -> bytes:
                 "tableSchema": {"columns": columns},
             }
             for system in systems
-        ],
+        ]
+        + list(extra_tables),
     }
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
