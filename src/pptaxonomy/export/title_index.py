@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..matcher import _level_title_forms
+from ..matcher.index import level_title_forms
 from ..sqlkey import title_key
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def label_texts(tax: Taxonomy) -> set[str]:
         out.add(p.name)
         out.update(lab.text for lab in p.labels)
         for pl in p.levels:
-            out.update(_level_title_forms(pl.title))
+            out.update(level_title_forms(pl.title))
     out.update(g.name for g in tax.groups.values())
     return out
 
