@@ -153,6 +153,7 @@ def test_hand_written_cells_that_openpyxl_does_not_write(tmp_path):
         '<c r="B6" t="inlineStr"><is><r><t>In</t></r><r><t>line</t></r></is></c>'
         '<c r="C6" t="n"><v>1.5E-3</v></c><c r="D6" s="0" t="n"><v>012</v></c></row>'
         '<row r="7" spans="1:3"/>'
+        '<row r="8"><c r="A8" t="inlineStr"><is><t>after an empty row</t></is></c></row>'
     )
     rows = _same_as_calamine(_book(tmp_path / "a.xlsx", sheet, strings))
     assert rows[0] == ["Position Title", "Code", "7"]
@@ -160,6 +161,7 @@ def test_hand_written_cells_that_openpyxl_does_not_write(tmp_path):
     assert rows[2] == ["Counselling Psychologist", "S1L", "2", "", "True"]
     assert rows[3:5] == [[], []]
     assert rows[5] == ["Tom & Jerry\u263a", "Inline", "0.0015", "12"]
+    assert rows[6:] == [[], ["after an empty row"]]
 
 
 def test_dates_by_style_and_the_1904_calendar(tmp_path):

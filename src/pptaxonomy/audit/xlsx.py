@@ -24,7 +24,7 @@ _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _CHUNK = 1 << 20
 
-_ROW_START = re.compile(rb"<row\b([^>]*)>|<row\b([^>]*)/>")
+_ROW_START = re.compile(rb"<row\b([^>]*?)(/?)>")
 _R_ATTR = re.compile(rb'\br="(\d+)"')
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _CELL_ATTR = re.compile(rb'\b([rst])="([^"]*)"')
@@ -288,14 +288,15 @@ def _rows(
             carry = pieces.pop() if chunk else b""
             for piece in pieces:
                 m = _ROW_START.search(piece)
+                while m is not None and m.group(2):  # <row/>: no cells, no </row>
+                    r = _R_ATTR.search(m.group(1))
+                    number = int(r.group(1)) if r else number + 1
+                    yield number, []
+                    m = _ROW_START.search(piece, m.end())
                 if m is None:
                     continue
-                attrs = m.group(1) if m.group(1) is not None else m.group(2)
-                r = _R_ATTR.search(attrs)
+                r = _R_ATTR.search(m.group(1))
                 number = int(r.group(1)) if r else number + 1
-                if m.group(2) is not None and m.group(1) is None:
-                    yield number, []
-                    continue
                 fast = _FAST_CELL.findall(piece, m.end())
                 if len(fast) == piece.count(b"<c ") + piece.count(b"<c>"):
                     cells = _fast_cells(fast, columns, styles, first_col, strings, render)
