@@ -250,7 +250,7 @@ def always_stream(monkeypatch):
 
 
 def test_the_audit_of_a_streamed_sheet_is_the_audit_of_calamine_reading(tmp_path, monkeypatch):
-    from test_audit_hostile import _workbook
+    from .test_audit_hostile import _workbook
 
     src = _workbook(tmp_path / "a.xlsx", hidden_first=True, banner=True)
     outputs = {}
