@@ -462,9 +462,8 @@ def test_fhir_resources_pass_the_r4_schema_and_invariants(tree):
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count(": OK") == len(files)
     isco = json.loads((tree / "mappings/isco-08.conceptmap.json").read_text())
-    assert (
-        isco["group"][0]["target"] == "http://www.ilo.org/public/english/bureau/stat/isco/isco08/"
-    )
+    # HL7 THO 7.1.0, NamingSystem ISCO08: its preferred uniqueId (a URI)
+    assert isco["group"][0]["target"] == "urn:oid:2.16.840.1.113883.2.9.6.2.7"
     for f in files:
         resource = json.loads(f.read_text())
         assert "extension" not in resource and resource["text"]["status"] == "generated"

@@ -8,7 +8,7 @@ on ``narrower`` and ``inexact`` targets, so one is always given.
 What FHIR servers and validators expect, and how it is met:
 
 * A target code system is named by the identifier HL7 registers for it (HL7 Terminology, THO,
-  NamingSystem ``ISCO08``: ``http://www.ilo.org/public/english/bureau/stat/isco/isco08/``), not
+  NamingSystem ``ISCO08``: ``urn:oid:2.16.840.1.113883.2.9.6.2.7``), not
   by a web page; systems THO does not register keep the taxonomy's own IRI or URL.
 * Every resource has a narrative (``text``, status ``generated``) and a ``date``: the newest
   full date among the taxonomy's sources, so the build stays byte-identical.
