@@ -692,7 +692,10 @@ def expand(
     }
     if contains:  # FHIR JSON has no empty arrays
         expansion["contains"] = contains
-    out = {k: v for k, v in vs.items() if k not in ("expansion", "text")}
+    # The definition (compose) is not repeated: the expansion is the answer, a read gives the
+    # definition, and the HL7 test cases never require it (they omit what the server applied,
+    # such as compose.inactive, and rewrite what it resolved, such as a contained #id).
+    out = {k: v for k, v in vs.items() if k not in ("expansion", "text", "compose")}
     out["expansion"] = expansion
     return out
 
