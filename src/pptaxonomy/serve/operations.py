@@ -16,6 +16,7 @@ from .params import Params
 from .resources import CodeSystemIndex, Concept, Store
 
 TX_ISSUE = "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type"
+CONCEPT_PROPERTIES = "http://hl7.org/fhir/concept-properties"
 MAX_EXPANSION = 10_000
 
 
@@ -648,6 +649,8 @@ def expand(
         )
     page = items[offset : offset + count if count is not None else None]
     designations = params.bool("includeDesignations")
+    wanted = [str(v) for v in params.all("property")]
+    declared: dict[str, str] = {}
     contains = []
     for cs, c in page:
         # The version is in the used-codesystem parameter, as the HL7 test cases expect.
@@ -661,6 +664,9 @@ def expand(
             entry["display"] = c.display
         if designations and c.designations:
             entry["designation"] = c.designations
+        props = _expansion_properties(cs, c, wanted, declared)
+        if props:
+            entry["property"] = props
         contains.append(entry)
     eparams: list[dict[str, Any]] = []
     for name, value in params.items:
@@ -690,6 +696,9 @@ def expand(
         "offset": offset,
         "parameter": eparams,
     }
+    if declared:
+        # R5's expansion.property, as the HL7 test cases expect it of an R4 server too.
+        expansion["property"] = [{"code": k, "uri": u} for k, u in declared.items()]
     if contains:  # FHIR JSON has no empty arrays
         expansion["contains"] = contains
     # The definition (compose) is not repeated: the expansion is the answer, a read gives the
@@ -697,6 +706,37 @@ def expand(
     # such as compose.inactive, and rewrite what it resolved, such as a contained #id).
     out = {k: v for k, v in vs.items() if k not in ("expansion", "text", "compose")}
     out["expansion"] = expansion
+    return out
+
+
+def _property_uri(cs: CodeSystemIndex, code: str) -> str:
+    """The URI a CodeSystem gives property ``code``, else the FHIR concept-properties one."""
+    for p in cs.resource.get("property", ()) or ():
+        if p.get("code") == code and p.get("uri"):
+            return p["uri"]
+    return f"{CONCEPT_PROPERTIES}#{code}"
+
+
+def _expansion_properties(
+    cs: CodeSystemIndex, c: Concept, wanted: list[str], declared: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The ``property`` values of one expansion entry for the properties a request asks for
+    (``definition`` included); each one found is added to ``declared`` (code -> URI)."""
+    out: list[dict[str, Any]] = []
+    for code in wanted:
+        if code == "definition":
+            found = [{"code": code, "valueString": c.definition}] if c.definition else []
+        else:
+            found = [
+                {"code": code, k: v}
+                for p in c.properties
+                if p.get("code") == code
+                for k, v in p.items()
+                if k.startswith("value")
+            ]
+        if found:
+            declared.setdefault(code, _property_uri(cs, code))
+            out += found
     return out
 
 
