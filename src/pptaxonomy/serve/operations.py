@@ -262,17 +262,30 @@ def _validate(
             continue
         cs = store.codesystem(system, coding.get("version"))
         if cs is None:
-            msg = (
-                f"A definition for CodeSystem '{system}' could not be found, so the code "
-                "cannot be validated"
-            )
-            if members is not None and system in members.unknown_systems:
-                extra.append(("x-caused-by-unknown-system", system))
-            else:
-                not_in_vs(f"{system}#{code}", where("code"))
-                extra.append(("x-unknown-system", system))
-            issues.append(_issue("error", "not-found", "not-found", msg, where("system")))
             shown = shown or (coding, None, None)
+            if members is not None and system in members.unknown_systems:
+                # The value set names the system too: the value set cannot be worked out.
+                extra.append(("x-caused-by-unknown-system", system))
+                issues.append(_issue("error", "not-found", "not-found",
+                    f"A definition for CodeSystem '{system}' could not be found, so the code "
+                    "cannot be validated", where("system")))  # fmt: skip
+                continue
+            not_in_vs(f"{system}#{code}", where("code"))
+            if store.find("ValueSet", system) is not None:
+                issues.append(_issue("error", "invalid", "invalid-data",
+                    f"The Coding references a value set, not a code system ('{system}')",
+                    where("system")))  # fmt: skip
+                continue
+            extra.append(("x-unknown-system", system))
+            named = system
+            if ":" not in system:
+                named = f"'{system}'"
+                issues.append(_issue("error", "invalid", "invalid-data",
+                    f"{where('system')} must be an absolute reference, not a local reference",
+                    where("system")))  # fmt: skip
+            issues.append(_issue("error", "not-found", "not-found",
+                f"A definition for CodeSystem {named} could not be found, so the code cannot "
+                "be validated", where("system")))  # fmt: skip
             continue
         concept = cs.get(code)
         if concept is None:
