@@ -17,6 +17,8 @@ from .resources import CodeSystemIndex, Concept, Store
 
 TX_ISSUE = "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type"
 CONCEPT_PROPERTIES = "http://hl7.org/fhir/concept-properties"
+STANDARDS_STATUS = "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status"
+VS_DEPRECATED = "http://hl7.org/fhir/StructureDefinition/valueset-deprecated"
 MAX_EXPANSION = 10_000
 
 
@@ -227,6 +229,8 @@ def _validate(
     active_only = params.bool("activeOnly")
     in_cc = kind == "CodeableConcept"
     issues: list[dict[str, Any]] = []
+    notes: list[dict[str, Any]] = []
+    """Issues about the value set's content rather than the code; not in ``message``."""
     extra: list[tuple[str, Any]] = []
     shown: tuple[dict, Concept | None, CodeSystemIndex | None] | None = None
     valid = False
@@ -326,6 +330,11 @@ def _validate(
                 "use should be reviewed"
             )
             issues.append(_issue("warning", "business-rule", "code-comment", msg, base or "code"))
+        if members is not None and members.deprecated_in_valueset(cs.url, concept.code):
+            notes.append(_issue("warning", "business-rule", "code-comment",
+                f"The presence of the concept '{concept.code}' in the system '{cs.url}' in the "
+                f"value set {vs} is marked with a status of deprecated and its use should be "
+                "reviewed", where("code")))  # fmt: skip
         if shown is None or shown[1] is None or (ok and not valid):
             shown = (coding, concept, cs)
         valid = valid or ok
@@ -353,6 +362,11 @@ def _validate(
     texts = sorted({i["details"]["text"] for i in issues if i["severity"] in ("error", "warning")})
     if texts:
         out.append(("message", "; ".join(texts)))
+    if members is not None:
+        for word, rtype, label in members.statuses.values():
+            notes.append(_issue("information", "business-rule", "status-check",
+                f"Reference to {word} {rtype} {label}", None))  # fmt: skip
+    issues += notes
     if issues:
         out.append(("issues", {"resourceType": "OperationOutcome", "issue": issues}))
     return parameters(*out)
@@ -441,6 +455,14 @@ class ValueSetMembers:
         self.unknown_valuesets: list[str] = []
         """Value sets the compose imports that this server does not know."""
         self.used: dict[str, str] = {}
+        """Code systems the expansion drew on: url -> url|version."""
+        self.used_valuesets: dict[str, str] = {}
+        """Value sets the compose imports by canonical (not #contained): url -> url|version."""
+        self.statuses: dict[str, tuple[str, str, str]] = {}
+        """Status warnings of the resources used: "word label" -> (word, type, label)."""
+        self.concept_extensions: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        """The extensions an include's concept carries (deprecation marks), by (system, code)."""
+        self._note_status(vs, "ValueSet", self.label)
         self.items: list[tuple[CodeSystemIndex, Concept]] = []
         compose = vs.get("compose")
         if not compose and vs.get("expansion"):
@@ -472,6 +494,18 @@ class ValueSetMembers:
     def contains(self, system: str, code: str) -> bool:
         return (system, code) in self._keys
 
+    def _note_status(self, resource: dict[str, Any], rtype: str, label: str) -> None:
+        for word in _status_words(resource, rtype):
+            self.statuses.setdefault(f"{word} {label}", (word, rtype, label))
+
+    def deprecated_in_valueset(self, system: str, code: str) -> bool:
+        """Does the value set's include mark this concept deprecated?"""
+        return any(
+            (e.get("url") == VS_DEPRECATED and e.get(_value_key(e)) in (True, "true"))
+            or (e.get("url") == STANDARDS_STATUS and e.get("valueCode") == "deprecated")
+            for e in self.concept_extensions.get((system, code), [])
+        )
+
     def _select(
         self, store: Store, inc: dict[str, Any], params: Params | None, depth: int, where: str
     ):
@@ -499,7 +533,14 @@ class ValueSetMembers:
                 raise FhirError(
                     404, "not-found", f"A definition for the value set '{ref}' could not be found"
                 )
-            sets.append(ValueSetMembers(store, other, params, depth + 1, self.missing_ok)._keys)
+            child = ValueSetMembers(store, other, params, depth + 1, self.missing_ok)
+            if not ref.startswith("#"):
+                self.used_valuesets[child.url] = child.label
+            self.used.update(child.used)
+            self.used_valuesets.update(child.used_valuesets)
+            self.statuses.update(child.statuses)
+            self.unknown_systems |= child.unknown_systems
+            sets.append(child._keys)
         system = inc.get("system")
         if not system:
             keys = set.intersection(*sets) if sets else set()
@@ -523,12 +564,15 @@ class ValueSetMembers:
                 404, "not-found", f"A definition for CodeSystem {what} could not be found"
             )
         self.used[cs.url] = f"{cs.url}|{cs.version}" if cs.version else cs.url
+        self._note_status(cs.resource, "CodeSystem", self.used[cs.url])
         if inc.get("concept"):
             chosen = []
             for item in inc["concept"]:
                 c = cs.get(item.get("code", ""))
                 if c is not None:
                     chosen.append(c)
+                    if item.get("extension"):
+                        self.concept_extensions[(cs.url, c.code)] = item["extension"]
         else:
             chosen = list(cs.concepts.values())
         for f in inc.get("filter", []):
@@ -537,6 +581,27 @@ class ValueSetMembers:
         for keys in sets:
             out = [(s, c) for s, c in out if (s.url, c.code) in keys]
         return out
+
+
+def _value_key(element: dict[str, Any]) -> str:
+    return next((k for k in element if k.startswith("value")), "value")
+
+
+def _status_words(resource: dict[str, Any], rtype: str) -> list[str]:
+    """What a client should be warned of when a CodeSystem or ValueSet is used: a
+    deprecated or withdrawn standards status and, for a CodeSystem, draft or experimental
+    (the HL7 test cases warn of neither for a value set)."""
+    words = [
+        e.get("valueCode")
+        for e in resource.get("extension", ()) or ()
+        if e.get("url") == STANDARDS_STATUS and e.get("valueCode") in ("deprecated", "withdrawn")
+    ]
+    if rtype == "CodeSystem":
+        if resource.get("status") == "draft":
+            words.append("draft")
+        if resource.get("experimental") is True:
+            words.append("experimental")
+    return words
 
 
 def _filter_ok(cs: CodeSystemIndex, c: Concept, f: dict[str, Any]) -> bool:
@@ -668,6 +733,8 @@ def expand(
     for cs, c in page:
         # The version is in the used-codesystem parameter, as the HL7 test cases expect.
         entry: dict[str, Any] = {"system": cs.url}
+        if (cs.url, c.code) in members.concept_extensions:
+            entry["extension"] = members.concept_extensions[(cs.url, c.code)]
         if c.abstract:
             entry["abstract"] = True
         if c.inactive:
@@ -702,6 +769,10 @@ def expand(
             )
     for used in sorted(members.used.values()):
         eparams.append({"name": "used-codesystem", "valueUri": used})
+    for used in sorted(members.used_valuesets.values()):
+        eparams.append({"name": "used-valueset", "valueUri": used})
+    for word, _, label in members.statuses.values():
+        eparams.append({"name": f"warning-{word}", "valueUri": label})
     expansion: dict[str, Any] = {
         "identifier": f"urn:uuid:{uuid.uuid4()}",
         "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00"),
@@ -714,10 +785,10 @@ def expand(
         expansion["property"] = [{"code": k, "uri": u} for k, u in declared.items()]
     if contains:  # FHIR JSON has no empty arrays
         expansion["contains"] = contains
-    # The definition (compose) is not repeated: the expansion is the answer, a read gives the
-    # definition, and the HL7 test cases never require it (they omit what the server applied,
-    # such as compose.inactive, and rewrite what it resolved, such as a contained #id).
-    out = {k: v for k, v in vs.items() if k not in ("expansion", "text", "compose")}
+    # The definition (compose, description) is not repeated: the expansion is the answer, a
+    # read gives the definition, and the HL7 test cases never require it (they omit what the
+    # server applied, such as compose.inactive, and rewrite what it resolved, a #contained).
+    out = {k: v for k, v in vs.items() if k not in ("expansion", "text", "compose", "description")}
     out["expansion"] = expansion
     return out
 
