@@ -19,6 +19,7 @@ TX_ISSUE = "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type"
 CONCEPT_PROPERTIES = "http://hl7.org/fhir/concept-properties"
 STANDARDS_STATUS = "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status"
 VS_DEPRECATED = "http://hl7.org/fhir/StructureDefinition/valueset-deprecated"
+EXPANSION_PARAMETER = "http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter"
 MAX_EXPANSION = 10_000
 
 
@@ -188,11 +189,46 @@ def _codings(
     return [_coding_in(params, system_names=system_names)], "", None
 
 
-def _check_display(concept: Concept, display: str | None) -> bool:
+def _check_display(concept: Concept, display: str | None, allowed: list[str] | None = None) -> bool:
+    """Is ``display`` one of the concept's labels (or of ``allowed``, the labels in the
+    languages asked for), ignoring case and surrounding space?"""
     if not display:
         return True
     wanted = display.strip().lower()
-    return any(wanted == t.strip().lower() for t in concept.labels if t)
+    labels = concept.labels if allowed is None else allowed
+    return any(wanted == t.strip().lower() for t in labels if t)
+
+
+def _display_languages(params: Params, vs: dict[str, Any] | None) -> list[str]:
+    """The languages a display should be in, first choice first: the ``displayLanguage``
+    parameter, else the value set's own displayLanguage expansion parameter, else the
+    request's Accept-Language, else the value set's language; [] when none is asked for."""
+    text = params.str("displayLanguage")
+    compose = (vs or {}).get("compose") or {}
+    for ext in compose.get("extension", ()) if not text else ():
+        parts = {e.get("url"): e for e in ext.get("extension", ())}
+        if ext.get("url") == EXPANSION_PARAMETER and parts.get("name", {}).get("valueCode") == (
+            "displayLanguage"
+        ):
+            text = parts.get("value", {}).get("valueCode")
+    text = text or params.accept_language or (vs or {}).get("language")
+    tags = [t.split(";")[0].strip().lower() for t in (text or "").split(",")]
+    return [t for t in dict.fromkeys(tags) if t and t != "*"]
+
+
+def _displays_in(cs: CodeSystemIndex, concept: Concept, languages: list[str]) -> list[str]:
+    """The concept's display and designations in ``languages``, in their order; a label of
+    no stated language (nor the code system's) counts as any language."""
+    default = cs.resource.get("language")
+    labels = [(concept.display, default)]
+    labels += [(d.get("value"), d.get("language") or default) for d in concept.designations]
+    out: list[str] = []
+    for want in languages:
+        for text, lang in labels:
+            tag = (lang or "").lower()
+            if text and (not tag or tag == want or tag.startswith(want + "-")):
+                out.append(text)
+    return list(dict.fromkeys(out))
 
 
 def validate_code_cs(store: Store, params: Params, cs_id: str | None = None) -> dict[str, Any]:
@@ -231,6 +267,10 @@ def _validate(
     issues: list[dict[str, Any]] = []
     notes: list[dict[str, Any]] = []
     """Issues about the value set's content rather than the code; not in ``message``."""
+    told: list[str] = []
+    """Information texts that still belong in ``message`` (a display in another language)."""
+    languages = _display_languages(params, members.vs if members is not None else None)
+    shown_display: str | None = None
     extra: list[tuple[str, Any]] = []
     shown: tuple[dict, Concept | None, CodeSystemIndex | None] | None = None
     valid = False
@@ -316,10 +356,25 @@ def _validate(
         if members is not None and not members.contains(cs.url, concept.code):
             not_in_vs(f"{cs.url}#{code}", where("code"))
             ok = False
-        if not _check_display(concept, coding.get("display")):
+        given = coding.get("display")
+        in_language = _displays_in(cs, concept, languages)
+        display = in_language[0] if in_language else concept.display
+        if languages and not in_language and given and _check_display(concept, given):
             msg = (
-                f"Wrong Display Name '{coding.get('display')}' for {cs.url}#{concept.code}. "
-                f"Valid display is '{concept.display}'"
+                f"There are no valid display names found for the code {cs.url}#{concept.code} "
+                f"for language(s) '{', '.join(languages)}'. The display is '{given}' which is a "
+                "valid display for the default language"
+            )
+            issues.append(
+                _issue("information", "invalid", "invalid-display", msg, where("display"))
+            )
+            told.append(msg)
+        elif not _check_display(concept, given, in_language if languages else None):
+            msg = f"Wrong Display Name '{given}' for {cs.url}#{concept.code}. " + (
+                f"There are no valid display names found for language(s) "
+                f"'{', '.join(languages)}'. Default display is '{concept.display}'"
+                if languages and not in_language
+                else f"Valid display is '{display}'"
             )
             severity = "warning" if lenient else "error"
             issues.append(_issue(severity, "invalid", "invalid-display", msg, where("display")))
@@ -337,6 +392,7 @@ def _validate(
                 "reviewed", where("code")))  # fmt: skip
         if shown is None or shown[1] is None or (ok and not valid):
             shown = (coding, concept, cs)
+            shown_display = display
         valid = valid or ok
     if in_cc and members is not None and not valid:
         issues.append(_issue("error", "code-invalid", "not-in-vs",
@@ -349,7 +405,7 @@ def _validate(
             out += [("code", coding["code"]), ("system", cs.url), ("version", cs.version)]
             if concept.code != coding["code"]:
                 out.append(("normalized-code", concept.code))
-            out.append(("display", concept.display))
+            out.append(("display", shown_display))
             if concept.inactive:
                 out.append(("inactive", True))
         elif not in_cc:
@@ -359,7 +415,9 @@ def _validate(
     if cc is not None:
         out.append(("codeableConcept", cc))
     out += extra
-    texts = sorted({i["details"]["text"] for i in issues if i["severity"] in ("error", "warning")})
+    texts = sorted(
+        {i["details"]["text"] for i in issues if i["severity"] in ("error", "warning")} | set(told)
+    )
     if texts:
         out.append(("message", "; ".join(texts)))
     if members is not None:
@@ -443,6 +501,7 @@ class ValueSetMembers:
         """A code system the compose names but the server lacks is noted, not an error."""
         if depth > 10:
             raise FhirError(400, "processing", "value sets import each other in a loop")
+        self.vs = vs
         self.url = vs.get("url", "")
         self.label = self.url + (f"|{vs['version']}" if vs.get("version") else "")
         """The value set as the messages name it: url|version."""
