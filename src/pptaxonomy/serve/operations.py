@@ -271,6 +271,7 @@ def _validate(
     """Information texts that still belong in ``message`` (a display in another language)."""
     languages = _display_languages(params, members.vs if members is not None else None)
     shown_display: str | None = None
+    member_found = False
     extra: list[tuple[str, Any]] = []
     shown: tuple[dict, Concept | None, CodeSystemIndex | None] | None = None
     valid = False
@@ -356,6 +357,8 @@ def _validate(
         if members is not None and not members.contains(cs.url, concept.code):
             not_in_vs(f"{cs.url}#{code}", where("code"))
             ok = False
+        else:
+            member_found = True
         given = coding.get("display")
         in_language = _displays_in(cs, concept, languages)
         display = in_language[0] if in_language else concept.display
@@ -394,7 +397,8 @@ def _validate(
             shown = (coding, concept, cs)
             shown_display = display
         valid = valid or ok
-    if in_cc and members is not None and not valid:
+    if in_cc and members is not None and not member_found:
+        # Only when no coding is in the value set: a wrong display has its own issue.
         issues.append(_issue("error", "code-invalid", "not-in-vs",
             f"No valid coding was found for the value set '{vs}'", None))  # fmt: skip
     out: list[tuple[str, Any]] = [("result", valid)]
