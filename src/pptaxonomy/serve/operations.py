@@ -262,7 +262,9 @@ def _validate(
     if members is not None and members.unknown_valuesets:
         return _unknown_import(store, codings, cc, members.unknown_valuesets)
     lenient = params.bool("lenient-display-validation")
-    active_only = params.bool("activeOnly")
+    active_only = params.bool("activeOnly") or (
+        members is not None and (members.vs.get("compose") or {}).get("inactive") is False
+    )
     in_cc = kind == "CodeableConcept"
     issues: list[dict[str, Any]] = []
     notes: list[dict[str, Any]] = []
@@ -902,10 +904,41 @@ def validate_code_vs(store: Store, params: Params, vs_id: str | None = None) -> 
         members._keys = {(cs.url, c.code) for cs, c in members.items}
     codings, kind, cc = _codings(params, ("system",))  # url names the value set here
     if kind == "" and "system" not in codings[0]:
+        code = codings[0]["code"]
         systems = {cs.url for cs, _ in members.items}
+        if params.bool("inferSystem"):
+            # Inferred from the members that have the code, not from the value set alone.
+            with_code = {cs.url for cs, c in members.items if c.code == code}
+            if len(with_code) != 1:
+                return _cannot_infer(code, members.label, sorted(with_code), sorted(systems))
+            systems = with_code
         if len(systems) == 1:
             codings[0]["system"] = systems.pop()
     return _validate(store, params, codings, kind, cc, members)
+
+
+def _cannot_infer(code: str, vs: str, matches: list[str], systems: list[str]) -> dict[str, Any]:
+    """The answer when ``inferSystem`` finds no single code system with ``code``: several
+    (``matches``), or none of the value set's ``systems``."""
+    why = (
+        f"value set expansion has multiple matches: [{', '.join(matches)}]"
+        if matches
+        else f"none of its code systems has the code: [{', '.join(systems)}]"
+    )
+    issues = [
+        _issue("error", "code-invalid", "not-in-vs",
+            f"The provided code '#{code}' was not found in the value set '{vs}'", "code"),
+        _issue("error", "not-found", "cannot-infer",
+            f"The System URI could not be determined for the code '{code}' in the ValueSet "
+            f"'{vs}': {why}", "code"),
+    ]  # fmt: skip
+    texts = sorted(i["details"]["text"] for i in issues)
+    return parameters(
+        ("result", False),
+        ("code", code),
+        ("message", "; ".join(texts)),
+        ("issues", {"resourceType": "OperationOutcome", "issue": issues}),
+    )
 
 
 # -- $translate ------------------------------------------------------------------------------
