@@ -133,6 +133,7 @@ class Server:
             )
         params = await self._params(request)
         store = self.store.overlay(params.resources("tx-resource"))
+        store = store.supplemented([str(v) for v in params.all("useSupplement")])
         instance = rest[0] if len(rest) == 2 else None
         if op is operations.expand:
             return _json(op(store, params, instance, matcher=self.matcher))

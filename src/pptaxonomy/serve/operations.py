@@ -521,6 +521,8 @@ class ValueSetMembers:
         """Value sets the compose imports that this server does not know."""
         self.used: dict[str, str] = {}
         """Code systems the expansion drew on: url -> url|version."""
+        self.codesystems: list[CodeSystemIndex] = []
+        """The code systems the compose (and what it imports) draws on."""
         self.used_valuesets: dict[str, str] = {}
         """Value sets the compose imports by canonical (not #contained): url -> url|version."""
         self.statuses: dict[str, tuple[str, str, str]] = {}
@@ -602,6 +604,7 @@ class ValueSetMembers:
             if not ref.startswith("#"):
                 self.used_valuesets[child.url] = child.label
             self.used.update(child.used)
+            self.codesystems += child.codesystems
             self.used_valuesets.update(child.used_valuesets)
             self.statuses.update(child.statuses)
             self.unknown_systems |= child.unknown_systems
@@ -629,6 +632,7 @@ class ValueSetMembers:
                 404, "not-found", f"A definition for CodeSystem {what} could not be found"
             )
         self.used[cs.url] = f"{cs.url}|{cs.version}" if cs.version else cs.url
+        self.codesystems.append(cs)
         self._note_status(cs.resource, "CodeSystem", self.used[cs.url])
         if inc.get("concept"):
             chosen = []
@@ -834,6 +838,8 @@ def expand(
             )
     for used in sorted(members.used.values()):
         eparams.append({"name": "used-codesystem", "valueUri": used})
+    for used in sorted({u for cs in members.codesystems for u in cs.used_supplements}):
+        eparams.append({"name": "used-supplement", "valueUri": used})
     for used in sorted(members.used_valuesets.values()):
         eparams.append({"name": "used-valueset", "valueUri": used})
     for word, _, label in members.statuses.values():
