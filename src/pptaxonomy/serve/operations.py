@@ -13,12 +13,17 @@ from typing import Any
 
 from .errors import FhirError
 from .params import Params
-from .resources import CodeSystemIndex, Concept, Store
+from .resources import CodeSystemIndex, Concept, Store, flat_concepts
 
 TX_ISSUE = "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type"
 CONCEPT_PROPERTIES = "http://hl7.org/fhir/concept-properties"
 STANDARDS_STATUS = "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status"
 VS_DEPRECATED = "http://hl7.org/fhir/StructureDefinition/valueset-deprecated"
+PREFERRED = {
+    "system": "http://terminology.hl7.org/CodeSystem/hl7TermMaintInfra",
+    "code": "preferredForLanguage",
+    "display": "Preferred For Language",
+}
 EXPANSION_PARAMETER = "http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter"
 MAX_EXPANSION = 10_000
 
@@ -138,10 +143,20 @@ def lookup(store: Store, params: Params, cs_id: str | None = None) -> dict[str, 
     if concept.definition:
         out.append({"name": "definition", "valueString": concept.definition})
     out.append({"name": "abstract", "valueBoolean": concept.abstract})
-    for d in concept.designations:
+    designations = list(concept.designations)
+    if concept.display and cs.resource.get("language"):
+        # The display is the preferred term in the code system's language.
+        designations.append(
+            {"language": cs.resource["language"], "use": PREFERRED, "value": concept.display}
+        )
+    sources = _designation_sources(store, cs, concept.code)
+    for d in designations:
         parts = []
         if d.get("language"):
             parts.append({"name": "language", "valueCode": d["language"]})
+        source = sources.get((d.get("language"), d.get("value")))
+        if source:
+            parts.append({"name": "source", "valueCanonical": source})
         if d.get("use"):
             parts.append({"name": "use", "valueCoding": d["use"]})
         parts.append({"name": "value", "valueString": d.get("value", "")})
@@ -171,7 +186,24 @@ def lookup(store: Store, params: Params, cs_id: str | None = None) -> dict[str, 
             parts.append({"name": "description", "valueString": desc})
         parts.append({"name": "value", key: value})
         out.append({"name": "property", "part": parts})
+    for used in cs.used_supplements:
+        out.append({"name": "used-supplement", "valueCanonical": used})
     return {"resourceType": "Parameters", "parameter": out}
+
+
+def _designation_sources(
+    store: Store, cs: CodeSystemIndex, code: str
+) -> dict[tuple[str | None, str | None], str]:
+    """(language, value) of each designation of ``code`` a merged supplement brought in
+    -> that supplement's url|version."""
+    out: dict[tuple[str | None, str | None], str] = {}
+    for label in cs.used_supplements:
+        supplement = store.find("CodeSystem", label) or {}
+        for item in flat_concepts(supplement.get("concept") or []):
+            if item.get("code") == code:
+                for d in item.get("designation", []):
+                    out[(d.get("language"), d.get("value"))] = label
+    return out
 
 
 # -- $validate-code --------------------------------------------------------------------------

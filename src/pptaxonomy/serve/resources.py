@@ -261,7 +261,7 @@ def _merge_supplement(base: dict[str, Any], supplement: dict[str, Any]) -> dict[
     label = supplement.get("url", "") + (
         f"|{supplement['version']}" if supplement.get("version") else ""
     )
-    extra = {c.get("code"): c for c in _flat_concepts(supplement.get("concept") or [])}
+    extra = {c.get("code"): c for c in flat_concepts(supplement.get("concept") or [])}
 
     def merge(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out = []
@@ -287,11 +287,12 @@ def _merge_supplement(base: dict[str, Any], supplement: dict[str, Any]) -> dict[
     return out
 
 
-def _flat_concepts(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def flat_concepts(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every concept of a CodeSystem ``concept`` list, nested ones included, parents first."""
     out = []
     for item in items:
         out.append(item)
-        out += _flat_concepts(item.get("concept") or [])
+        out += flat_concepts(item.get("concept") or [])
     return out
 
 
