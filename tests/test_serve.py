@@ -337,6 +337,18 @@ def test_use_supplement_merges_designations_or_is_a_404(http):
     )
 
 
+def test_membership_only_skips_the_code_system_checks(http):
+    url = ("url", "valueUri", "http://example.org/vs")
+    coding = ("coding", "valueCoding",
+              {"system": "http://example.org/cs", "code": "a", "display": "Wrong"})  # fmt: skip
+    resources = [_example_cs(), _example_vs()]
+    full = _params(_post(http, "/ValueSet/$validate-code", url, coding, resources=resources).json())
+    assert full["result"] == [False]  # the display is wrong
+    only = ("valueset-membership-only", "valueBoolean", True)
+    r = _post(http, "/ValueSet/$validate-code", url, coding, only, resources=resources)
+    assert _params(r.json())["result"] == [True]
+
+
 def test_infer_system_needs_exactly_one_code_system_with_the_code(http):
     other = {**_example_cs(), "url": "http://example.org/cs2"}
     vs = _example_vs(compose={"include": [{"system": "http://example.org/cs"},

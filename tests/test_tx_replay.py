@@ -49,7 +49,7 @@ def test_replay_runs_every_case_of_a_suite_on_a_real_server():
 FLOORS = {
     "simple-cases": 14,
     "parameters": 30,
-    "validation": 51,
+    "validation": 52,
     "errors": 7,
     "deprecated": 10,
     "inactive": 12,

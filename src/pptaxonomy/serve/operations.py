@@ -306,6 +306,7 @@ def _validate(
     languages = _display_languages(params, members.vs if members is not None else None)
     shown_display: str | None = None
     member_found = False
+    membership_only = members is not None and params.bool("valueset-membership-only")
     extra: list[tuple[str, Any]] = []
     shown: tuple[dict, Concept | None, CodeSystemIndex | None] | None = None
     valid = False
@@ -332,6 +333,13 @@ def _validate(
         system = coding.get("system")
         if not code:
             raise FhirError(400, "required", "a code is required")
+        if membership_only:
+            # Only whether the value set holds the code: no code system checks.
+            if members.contains(system or "", code):
+                valid = member_found = True
+            else:
+                not_in_vs(f"{system}#{code}" if system else f"#{code}", where("code"))
+            continue
         if not system:
             not_in_vs(f"#{code}", where("code"))
             issues.append(_issue("warning", "invalid", "invalid-data",
