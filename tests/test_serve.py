@@ -205,6 +205,166 @@ def test_tx_resource_adds_a_code_system_for_one_request(http):
     _oo(alone, 404, "not-found")  # not kept after the request
 
 
+def _example_cs(**extra) -> dict:
+    """A small tx-resource CodeSystem: en display, de designation, a property per code."""
+    return {
+        "resourceType": "CodeSystem",
+        "url": "http://example.org/cs",
+        "version": "1",
+        "language": "en",
+        "status": "active",
+        "content": "complete",
+        "property": [{"code": "colour", "uri": "http://example.org/colour", "type": "code"}],
+        "concept": [
+            {
+                "code": "a",
+                "display": "Apple",
+                "definition": "An apple",
+                "designation": [{"language": "de", "value": "Apfel"}],
+                "property": [{"code": "colour", "valueCode": "red"}],
+            },
+            {"code": "b", "display": "Banana"},
+        ],
+        **extra,
+    }
+
+
+def _example_vs(**extra) -> dict:
+    return {
+        "resourceType": "ValueSet",
+        "url": "http://example.org/vs",
+        "version": "2",
+        "status": "active",
+        "description": "Fruit",
+        "compose": {"include": [{"system": "http://example.org/cs"}]},
+        **extra,
+    }
+
+
+def _post(http, path: str, *pairs: tuple[str, str, object], resources=()) -> httpx.Response:
+    parameter = [{"name": n, k: v} for n, k, v in pairs]
+    parameter += [{"name": "tx-resource", "resource": r} for r in resources]
+    return http.post(path, json={"resourceType": "Parameters", "parameter": parameter})
+
+
+def test_expand_returns_asked_for_properties_and_not_the_definition(http):
+    r = _post(http, "/ValueSet/$expand", ("url", "valueUri", "http://example.org/vs"),
+        ("property", "valueString", "colour"), ("property", "valueString", "definition"),
+        resources=[_example_cs(), _example_vs()])  # fmt: skip
+    vs = r.json()
+    assert r.status_code == 200, r.text
+    assert "compose" not in vs and "description" not in vs
+    assert vs["expansion"]["property"] == [
+        {"code": "colour", "uri": "http://example.org/colour"},
+        {"code": "definition", "uri": "http://hl7.org/fhir/concept-properties#definition"},
+    ]
+    apple, banana = vs["expansion"]["contains"]
+    assert apple["property"] == [
+        {"code": "colour", "valueCode": "red"},
+        {"code": "definition", "valueString": "An apple"},
+    ]
+    assert "property" not in banana
+
+
+def test_expand_and_validate_warn_of_a_draft_code_system_and_a_withdrawn_value_set(http):
+    withdrawn = _example_vs(extension=[{"url": "http://hl7.org/fhir/StructureDefinition/"
+        "structuredefinition-standards-status", "valueCode": "withdrawn"}])  # fmt: skip
+    resources = [_example_cs(status="draft"), withdrawn]
+    url = ("url", "valueUri", "http://example.org/vs")
+    eparams = _params(
+        _post(http, "/ValueSet/$expand", url, resources=resources).json()["expansion"]
+    )
+    assert eparams["warning-draft"] == ["http://example.org/cs|1"]
+    assert eparams["warning-withdrawn"] == ["http://example.org/vs|2"]
+    plain = _post(http, "/ValueSet/$expand", url, resources=[_example_cs(), _example_vs()])
+    assert not {"warning-draft", "warning-withdrawn"} & set(_params(plain.json()["expansion"]))
+    coding = ("coding", "valueCoding", {"system": "http://example.org/cs", "code": "a"})
+    out = _params(_post(http, "/ValueSet/$validate-code", url, coding, resources=resources).json())
+    assert out["result"] == [True]
+    texts = {i["details"]["text"] for i in out["issues"][0]["issue"]}
+    assert texts == {
+        "Reference to draft CodeSystem http://example.org/cs|1",
+        "Reference to withdrawn ValueSet http://example.org/vs|2",
+    }
+
+
+def test_validate_checks_the_display_in_the_language_asked_for(http):
+    resources = [_example_cs(), _example_vs()]
+    url = ("url", "valueUri", "http://example.org/vs")
+
+    def check(display: str, language: str) -> dict:
+        coding = {"system": "http://example.org/cs", "code": "a", "display": display}
+        return _params(_post(http, "/ValueSet/$validate-code", url,
+            ("coding", "valueCoding", coding), ("displayLanguage", "valueCode", language),
+            resources=resources).json())  # fmt: skip
+
+    assert check("Apfel", "de")["result"] == [True] and check("Apfel", "de")["display"] == ["Apfel"]
+    wrong = check("Apfel", "en")
+    assert wrong["result"] == [False] and wrong["display"] == ["Apple"]
+    assert "Wrong Display Name 'Apfel'" in wrong["message"][0]
+    # No label in French: the default display is accepted, with an information issue.
+    none = check("Apple", "fr")
+    assert none["result"] == [True]
+    assert none["issues"][0]["issue"][0]["severity"] == "information"
+
+
+def test_use_supplement_merges_designations_or_is_a_404(http):
+    supplement = {
+        "resourceType": "CodeSystem",
+        "url": "http://example.org/cs-nl",
+        "version": "1",
+        "status": "active",
+        "content": "supplement",
+        "supplements": "http://example.org/cs",
+        "concept": [{"code": "b", "designation": [{"language": "nl", "value": "Banaan"}]}],
+    }
+    resources = [_example_cs(), _example_vs(), supplement]
+    url = ("url", "valueUri", "http://example.org/vs")
+    coding = ("coding", "valueCoding",
+              {"system": "http://example.org/cs", "code": "b", "display": "Banaan"})  # fmt: skip
+    without = _post(http, "/ValueSet/$validate-code", url, coding, resources=resources)
+    assert _params(without.json())["result"] == [False]
+    use = ("useSupplement", "valueCanonical", "http://example.org/cs-nl")
+    with_it = _post(http, "/ValueSet/$validate-code", url, coding, use, resources=resources)
+    assert _params(with_it.json())["result"] == [True]
+    expansion = _post(http, "/ValueSet/$expand", url, use, resources=resources).json()
+    assert _params(expansion["expansion"])["used-supplement"] == ["http://example.org/cs-nl|1"]
+    missing = ("useSupplement", "valueCanonical", "http://example.org/nope")
+    r = _post(http, "/ValueSet/$validate-code", url, coding, missing, resources=resources)
+    _oo(r, 404, "not-found")
+    assert r.json()["issue"][0]["details"]["text"] == (
+        "Required supplement not found: http://example.org/nope"
+    )
+
+
+def test_membership_only_skips_the_code_system_checks(http):
+    url = ("url", "valueUri", "http://example.org/vs")
+    coding = ("coding", "valueCoding",
+              {"system": "http://example.org/cs", "code": "a", "display": "Wrong"})  # fmt: skip
+    resources = [_example_cs(), _example_vs()]
+    full = _params(_post(http, "/ValueSet/$validate-code", url, coding, resources=resources).json())
+    assert full["result"] == [False]  # the display is wrong
+    only = ("valueset-membership-only", "valueBoolean", True)
+    r = _post(http, "/ValueSet/$validate-code", url, coding, only, resources=resources)
+    assert _params(r.json())["result"] == [True]
+
+
+def test_infer_system_needs_exactly_one_code_system_with_the_code(http):
+    other = {**_example_cs(), "url": "http://example.org/cs2"}
+    vs = _example_vs(compose={"include": [{"system": "http://example.org/cs"},
+                                          {"system": "http://example.org/cs2"}]})  # fmt: skip
+    url = ("url", "valueUri", "http://example.org/vs")
+    infer = ("inferSystem", "valueBoolean", True)
+    both = _post(http, "/ValueSet/$validate-code", url, ("code", "valueCode", "a"), infer,
+                 resources=[_example_cs(), other, vs])  # fmt: skip
+    out = _params(both.json())
+    assert out["result"] == [False]
+    assert "multiple matches: [http://example.org/cs, http://example.org/cs2]" in out["message"][0]
+    one = _post(http, "/ValueSet/$validate-code", url, ("code", "valueCode", "a"), infer,
+                resources=[_example_cs(), _example_vs()])  # fmt: skip
+    assert _params(one.json())["system"] == ["http://example.org/cs"]
+
+
 # -- errors ----------------------------------------------------------------------------------
 
 

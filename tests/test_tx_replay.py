@@ -45,6 +45,29 @@ def test_replay_runs_every_case_of_a_suite_on_a_real_server():
     assert len(result.passed) == 6, result.failed  # 6 of 6 on 2 December 2026
 
 
+# Floors measured on 2 December 2026 (docs/serve.md); a regression below one fails here.
+FLOORS = {
+    "simple-cases": 14,
+    "parameters": 30,
+    "validation": 52,
+    "errors": 7,
+    "deprecated": 10,
+    "inactive": 12,
+    "translate": 2,
+    "exclude": 4,
+    "search": 5,
+}
+
+
+@needs_cases
+def test_replay_keeps_each_suite_at_or_above_its_floor():
+    with running_server() as base:
+        results = run_all(base, FOLDER, list(FLOORS))
+    assert {r.name for r in results} == set(FLOORS)
+    below = {r.name: r.failed for r in results if len(r.passed) < FLOORS[r.name]}
+    assert not below, below
+
+
 def test_scrub_drops_what_the_runner_drops_and_sorts_message_parts():
     from tests.tx_replay import scrub
 

@@ -82,11 +82,13 @@ class Server:
 
     async def _params(self, request: Request) -> Params:
         query = list(request.query_params.multi_items())
+        params = Params.from_query(query)
         if request.method == "POST":
             body = await self._body(request)
             if body is not None:
-                return Params.from_resource(body, query)
-        return Params.from_query(query)
+                params = Params.from_resource(body, query)
+        params.accept_language = request.headers.get("accept-language")
+        return params
 
     async def handle(self, request: Request) -> Response:
         try:
@@ -131,6 +133,7 @@ class Server:
             )
         params = await self._params(request)
         store = self.store.overlay(params.resources("tx-resource"))
+        store = store.supplemented([str(v) for v in params.all("useSupplement")])
         instance = rest[0] if len(rest) == 2 else None
         if op is operations.expand:
             return _json(op(store, params, instance, matcher=self.matcher))

@@ -13,9 +13,18 @@ from typing import Any
 
 from .errors import FhirError
 from .params import Params
-from .resources import CodeSystemIndex, Concept, Store
+from .resources import CodeSystemIndex, Concept, Store, flat_concepts
 
 TX_ISSUE = "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type"
+CONCEPT_PROPERTIES = "http://hl7.org/fhir/concept-properties"
+STANDARDS_STATUS = "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status"
+VS_DEPRECATED = "http://hl7.org/fhir/StructureDefinition/valueset-deprecated"
+PREFERRED = {
+    "system": "http://terminology.hl7.org/CodeSystem/hl7TermMaintInfra",
+    "code": "preferredForLanguage",
+    "display": "Preferred For Language",
+}
+EXPANSION_PARAMETER = "http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter"
 MAX_EXPANSION = 10_000
 
 
@@ -134,10 +143,20 @@ def lookup(store: Store, params: Params, cs_id: str | None = None) -> dict[str, 
     if concept.definition:
         out.append({"name": "definition", "valueString": concept.definition})
     out.append({"name": "abstract", "valueBoolean": concept.abstract})
-    for d in concept.designations:
+    designations = list(concept.designations)
+    if concept.display and cs.resource.get("language"):
+        # The display is the preferred term in the code system's language.
+        designations.append(
+            {"language": cs.resource["language"], "use": PREFERRED, "value": concept.display}
+        )
+    sources = _designation_sources(store, cs, concept.code)
+    for d in designations:
         parts = []
         if d.get("language"):
             parts.append({"name": "language", "valueCode": d["language"]})
+        source = sources.get((d.get("language"), d.get("value")))
+        if source:
+            parts.append({"name": "source", "valueCanonical": source})
         if d.get("use"):
             parts.append({"name": "use", "valueCoding": d["use"]})
         parts.append({"name": "value", "valueString": d.get("value", "")})
@@ -167,7 +186,24 @@ def lookup(store: Store, params: Params, cs_id: str | None = None) -> dict[str, 
             parts.append({"name": "description", "valueString": desc})
         parts.append({"name": "value", key: value})
         out.append({"name": "property", "part": parts})
+    for used in cs.used_supplements:
+        out.append({"name": "used-supplement", "valueCanonical": used})
     return {"resourceType": "Parameters", "parameter": out}
+
+
+def _designation_sources(
+    store: Store, cs: CodeSystemIndex, code: str
+) -> dict[tuple[str | None, str | None], str]:
+    """(language, value) of each designation of ``code`` a merged supplement brought in
+    -> that supplement's url|version."""
+    out: dict[tuple[str | None, str | None], str] = {}
+    for label in cs.used_supplements:
+        supplement = store.find("CodeSystem", label) or {}
+        for item in flat_concepts(supplement.get("concept") or []):
+            if item.get("code") == code:
+                for d in item.get("designation", []):
+                    out[(d.get("language"), d.get("value"))] = label
+    return out
 
 
 # -- $validate-code --------------------------------------------------------------------------
@@ -185,11 +221,46 @@ def _codings(
     return [_coding_in(params, system_names=system_names)], "", None
 
 
-def _check_display(concept: Concept, display: str | None) -> bool:
+def _check_display(concept: Concept, display: str | None, allowed: list[str] | None = None) -> bool:
+    """Is ``display`` one of the concept's labels (or of ``allowed``, the labels in the
+    languages asked for), ignoring case and surrounding space?"""
     if not display:
         return True
     wanted = display.strip().lower()
-    return any(wanted == t.strip().lower() for t in concept.labels if t)
+    labels = concept.labels if allowed is None else allowed
+    return any(wanted == t.strip().lower() for t in labels if t)
+
+
+def _display_languages(params: Params, vs: dict[str, Any] | None) -> list[str]:
+    """The languages a display should be in, first choice first: the ``displayLanguage``
+    parameter, else the value set's own displayLanguage expansion parameter, else the
+    request's Accept-Language, else the value set's language; [] when none is asked for."""
+    text = params.str("displayLanguage")
+    compose = (vs or {}).get("compose") or {}
+    for ext in compose.get("extension", ()) if not text else ():
+        parts = {e.get("url"): e for e in ext.get("extension", ())}
+        if ext.get("url") == EXPANSION_PARAMETER and parts.get("name", {}).get("valueCode") == (
+            "displayLanguage"
+        ):
+            text = parts.get("value", {}).get("valueCode")
+    text = text or params.accept_language or (vs or {}).get("language")
+    tags = [t.split(";")[0].strip().lower() for t in (text or "").split(",")]
+    return [t for t in dict.fromkeys(tags) if t and t != "*"]
+
+
+def _displays_in(cs: CodeSystemIndex, concept: Concept, languages: list[str]) -> list[str]:
+    """The concept's display and designations in ``languages``, in their order; a label of
+    no stated language (nor the code system's) counts as any language."""
+    default = cs.resource.get("language")
+    labels = [(concept.display, default)]
+    labels += [(d.get("value"), d.get("language") or default) for d in concept.designations]
+    out: list[str] = []
+    for want in languages:
+        for text, lang in labels:
+            tag = (lang or "").lower()
+            if text and (not tag or tag == want or tag.startswith(want + "-")):
+                out.append(text)
+    return list(dict.fromkeys(out))
 
 
 def validate_code_cs(store: Store, params: Params, cs_id: str | None = None) -> dict[str, Any]:
@@ -223,9 +294,19 @@ def _validate(
     if members is not None and members.unknown_valuesets:
         return _unknown_import(store, codings, cc, members.unknown_valuesets)
     lenient = params.bool("lenient-display-validation")
-    active_only = params.bool("activeOnly")
+    active_only = params.bool("activeOnly") or (
+        members is not None and (members.vs.get("compose") or {}).get("inactive") is False
+    )
     in_cc = kind == "CodeableConcept"
     issues: list[dict[str, Any]] = []
+    notes: list[dict[str, Any]] = []
+    """Issues about the value set's content rather than the code; not in ``message``."""
+    told: list[str] = []
+    """Information texts that still belong in ``message`` (a display in another language)."""
+    languages = _display_languages(params, members.vs if members is not None else None)
+    shown_display: str | None = None
+    member_found = False
+    membership_only = members is not None and params.bool("valueset-membership-only")
     extra: list[tuple[str, Any]] = []
     shown: tuple[dict, Concept | None, CodeSystemIndex | None] | None = None
     valid = False
@@ -252,6 +333,13 @@ def _validate(
         system = coding.get("system")
         if not code:
             raise FhirError(400, "required", "a code is required")
+        if membership_only:
+            # Only whether the value set holds the code: no code system checks.
+            if members.contains(system or "", code):
+                valid = member_found = True
+            else:
+                not_in_vs(f"{system}#{code}" if system else f"#{code}", where("code"))
+            continue
         if not system:
             not_in_vs(f"#{code}", where("code"))
             issues.append(_issue("warning", "invalid", "invalid-data",
@@ -261,17 +349,30 @@ def _validate(
             continue
         cs = store.codesystem(system, coding.get("version"))
         if cs is None:
-            msg = (
-                f"A definition for CodeSystem '{system}' could not be found, so the code "
-                "cannot be validated"
-            )
-            if members is not None and system in members.unknown_systems:
-                extra.append(("x-caused-by-unknown-system", system))
-            else:
-                not_in_vs(f"{system}#{code}", where("code"))
-                extra.append(("x-unknown-system", system))
-            issues.append(_issue("error", "not-found", "not-found", msg, where("system")))
             shown = shown or (coding, None, None)
+            if members is not None and system in members.unknown_systems:
+                # The value set names the system too: the value set cannot be worked out.
+                extra.append(("x-caused-by-unknown-system", system))
+                issues.append(_issue("error", "not-found", "not-found",
+                    f"A definition for CodeSystem '{system}' could not be found, so the code "
+                    "cannot be validated", where("system")))  # fmt: skip
+                continue
+            not_in_vs(f"{system}#{code}", where("code"))
+            if store.find("ValueSet", system) is not None:
+                issues.append(_issue("error", "invalid", "invalid-data",
+                    f"The Coding references a value set, not a code system ('{system}')",
+                    where("system")))  # fmt: skip
+                continue
+            extra.append(("x-unknown-system", system))
+            named = system
+            if ":" not in system:
+                named = f"'{system}'"
+                issues.append(_issue("error", "invalid", "invalid-data",
+                    f"{where('system')} must be an absolute reference, not a local reference",
+                    where("system")))  # fmt: skip
+            issues.append(_issue("error", "not-found", "not-found",
+                f"A definition for CodeSystem {named} could not be found, so the code cannot "
+                "be validated", where("system")))  # fmt: skip
             continue
         concept = cs.get(code)
         if concept is None:
@@ -298,10 +399,27 @@ def _validate(
         if members is not None and not members.contains(cs.url, concept.code):
             not_in_vs(f"{cs.url}#{code}", where("code"))
             ok = False
-        if not _check_display(concept, coding.get("display")):
+        else:
+            member_found = True
+        given = coding.get("display")
+        in_language = _displays_in(cs, concept, languages)
+        display = in_language[0] if in_language else concept.display
+        if languages and not in_language and given and _check_display(concept, given):
             msg = (
-                f"Wrong Display Name '{coding.get('display')}' for {cs.url}#{concept.code}. "
-                f"Valid display is '{concept.display}'"
+                f"There are no valid display names found for the code {cs.url}#{concept.code} "
+                f"for language(s) '{', '.join(languages)}'. The display is '{given}' which is a "
+                "valid display for the default language"
+            )
+            issues.append(
+                _issue("information", "invalid", "invalid-display", msg, where("display"))
+            )
+            told.append(msg)
+        elif not _check_display(concept, given, in_language if languages else None):
+            msg = f"Wrong Display Name '{given}' for {cs.url}#{concept.code}. " + (
+                f"There are no valid display names found for language(s) "
+                f"'{', '.join(languages)}'. Default display is '{concept.display}'"
+                if languages and not in_language
+                else f"Valid display is '{display}'"
             )
             severity = "warning" if lenient else "error"
             issues.append(_issue(severity, "invalid", "invalid-display", msg, where("display")))
@@ -312,10 +430,17 @@ def _validate(
                 "use should be reviewed"
             )
             issues.append(_issue("warning", "business-rule", "code-comment", msg, base or "code"))
+        if members is not None and members.deprecated_in_valueset(cs.url, concept.code):
+            notes.append(_issue("warning", "business-rule", "code-comment",
+                f"The presence of the concept '{concept.code}' in the system '{cs.url}' in the "
+                f"value set {vs} is marked with a status of deprecated and its use should be "
+                "reviewed", where("code")))  # fmt: skip
         if shown is None or shown[1] is None or (ok and not valid):
             shown = (coding, concept, cs)
+            shown_display = display
         valid = valid or ok
-    if in_cc and members is not None and not valid:
+    if in_cc and members is not None and not member_found:
+        # Only when no coding is in the value set: a wrong display has its own issue.
         issues.append(_issue("error", "code-invalid", "not-in-vs",
             f"No valid coding was found for the value set '{vs}'", None))  # fmt: skip
     out: list[tuple[str, Any]] = [("result", valid)]
@@ -326,7 +451,7 @@ def _validate(
             out += [("code", coding["code"]), ("system", cs.url), ("version", cs.version)]
             if concept.code != coding["code"]:
                 out.append(("normalized-code", concept.code))
-            out.append(("display", concept.display))
+            out.append(("display", shown_display))
             if concept.inactive:
                 out.append(("inactive", True))
         elif not in_cc:
@@ -336,9 +461,16 @@ def _validate(
     if cc is not None:
         out.append(("codeableConcept", cc))
     out += extra
-    texts = sorted({i["details"]["text"] for i in issues if i["severity"] in ("error", "warning")})
+    texts = sorted(
+        {i["details"]["text"] for i in issues if i["severity"] in ("error", "warning")} | set(told)
+    )
     if texts:
         out.append(("message", "; ".join(texts)))
+    if members is not None:
+        for word, rtype, label in members.statuses.values():
+            notes.append(_issue("information", "business-rule", "status-check",
+                f"Reference to {word} {rtype} {label}", None))  # fmt: skip
+    issues += notes
     if issues:
         out.append(("issues", {"resourceType": "OperationOutcome", "issue": issues}))
     return parameters(*out)
@@ -415,6 +547,7 @@ class ValueSetMembers:
         """A code system the compose names but the server lacks is noted, not an error."""
         if depth > 10:
             raise FhirError(400, "processing", "value sets import each other in a loop")
+        self.vs = vs
         self.url = vs.get("url", "")
         self.label = self.url + (f"|{vs['version']}" if vs.get("version") else "")
         """The value set as the messages name it: url|version."""
@@ -427,6 +560,16 @@ class ValueSetMembers:
         self.unknown_valuesets: list[str] = []
         """Value sets the compose imports that this server does not know."""
         self.used: dict[str, str] = {}
+        """Code systems the expansion drew on: url -> url|version."""
+        self.codesystems: list[CodeSystemIndex] = []
+        """The code systems the compose (and what it imports) draws on."""
+        self.used_valuesets: dict[str, str] = {}
+        """Value sets the compose imports by canonical (not #contained): url -> url|version."""
+        self.statuses: dict[str, tuple[str, str, str]] = {}
+        """Status warnings of the resources used: "word label" -> (word, type, label)."""
+        self.concept_extensions: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        """The extensions an include's concept carries (deprecation marks), by (system, code)."""
+        self._note_status(vs, "ValueSet", self.label)
         self.items: list[tuple[CodeSystemIndex, Concept]] = []
         compose = vs.get("compose")
         if not compose and vs.get("expansion"):
@@ -458,6 +601,18 @@ class ValueSetMembers:
     def contains(self, system: str, code: str) -> bool:
         return (system, code) in self._keys
 
+    def _note_status(self, resource: dict[str, Any], rtype: str, label: str) -> None:
+        for word in _status_words(resource, rtype):
+            self.statuses.setdefault(f"{word} {label}", (word, rtype, label))
+
+    def deprecated_in_valueset(self, system: str, code: str) -> bool:
+        """Does the value set's include mark this concept deprecated?"""
+        return any(
+            (e.get("url") == VS_DEPRECATED and e.get(_value_key(e)) in (True, "true"))
+            or (e.get("url") == STANDARDS_STATUS and e.get("valueCode") == "deprecated")
+            for e in self.concept_extensions.get((system, code), [])
+        )
+
     def _select(
         self, store: Store, inc: dict[str, Any], params: Params | None, depth: int, where: str
     ):
@@ -485,7 +640,15 @@ class ValueSetMembers:
                 raise FhirError(
                     404, "not-found", f"A definition for the value set '{ref}' could not be found"
                 )
-            sets.append(ValueSetMembers(store, other, params, depth + 1, self.missing_ok)._keys)
+            child = ValueSetMembers(store, other, params, depth + 1, self.missing_ok)
+            if not ref.startswith("#"):
+                self.used_valuesets[child.url] = child.label
+            self.used.update(child.used)
+            self.codesystems += child.codesystems
+            self.used_valuesets.update(child.used_valuesets)
+            self.statuses.update(child.statuses)
+            self.unknown_systems |= child.unknown_systems
+            sets.append(child._keys)
         system = inc.get("system")
         if not system:
             keys = set.intersection(*sets) if sets else set()
@@ -509,12 +672,16 @@ class ValueSetMembers:
                 404, "not-found", f"A definition for CodeSystem {what} could not be found"
             )
         self.used[cs.url] = f"{cs.url}|{cs.version}" if cs.version else cs.url
+        self.codesystems.append(cs)
+        self._note_status(cs.resource, "CodeSystem", self.used[cs.url])
         if inc.get("concept"):
             chosen = []
             for item in inc["concept"]:
                 c = cs.get(item.get("code", ""))
                 if c is not None:
                     chosen.append(c)
+                    if item.get("extension"):
+                        self.concept_extensions[(cs.url, c.code)] = item["extension"]
         else:
             chosen = list(cs.concepts.values())
         for f in inc.get("filter", []):
@@ -523,6 +690,27 @@ class ValueSetMembers:
         for keys in sets:
             out = [(s, c) for s, c in out if (s.url, c.code) in keys]
         return out
+
+
+def _value_key(element: dict[str, Any]) -> str:
+    return next((k for k in element if k.startswith("value")), "value")
+
+
+def _status_words(resource: dict[str, Any], rtype: str) -> list[str]:
+    """What a client should be warned of when a CodeSystem or ValueSet is used: a
+    deprecated or withdrawn standards status and, for a CodeSystem, draft or experimental
+    (the HL7 test cases warn of neither for a value set)."""
+    words = [
+        e.get("valueCode")
+        for e in resource.get("extension", ()) or ()
+        if e.get("url") == STANDARDS_STATUS and e.get("valueCode") in ("deprecated", "withdrawn")
+    ]
+    if rtype == "CodeSystem":
+        if resource.get("status") == "draft":
+            words.append("draft")
+        if resource.get("experimental") is True:
+            words.append("experimental")
+    return words
 
 
 def _filter_ok(cs: CodeSystemIndex, c: Concept, f: dict[str, Any]) -> bool:
@@ -648,10 +836,14 @@ def expand(
         )
     page = items[offset : offset + count if count is not None else None]
     designations = params.bool("includeDesignations")
+    wanted = [str(v) for v in params.all("property")]
+    declared: dict[str, str] = {}
     contains = []
     for cs, c in page:
         # The version is in the used-codesystem parameter, as the HL7 test cases expect.
         entry: dict[str, Any] = {"system": cs.url}
+        if (cs.url, c.code) in members.concept_extensions:
+            entry["extension"] = members.concept_extensions[(cs.url, c.code)]
         if c.abstract:
             entry["abstract"] = True
         if c.inactive:
@@ -661,6 +853,9 @@ def expand(
             entry["display"] = c.display
         if designations and c.designations:
             entry["designation"] = c.designations
+        props = _expansion_properties(cs, c, wanted, declared)
+        if props:
+            entry["property"] = props
         contains.append(entry)
     eparams: list[dict[str, Any]] = []
     for name, value in params.items:
@@ -683,6 +878,12 @@ def expand(
             )
     for used in sorted(members.used.values()):
         eparams.append({"name": "used-codesystem", "valueUri": used})
+    for used in sorted({u for cs in members.codesystems for u in cs.used_supplements}):
+        eparams.append({"name": "used-supplement", "valueUri": used})
+    for used in sorted(members.used_valuesets.values()):
+        eparams.append({"name": "used-valueset", "valueUri": used})
+    for word, _, label in members.statuses.values():
+        eparams.append({"name": f"warning-{word}", "valueUri": label})
     expansion: dict[str, Any] = {
         "identifier": f"urn:uuid:{uuid.uuid4()}",
         "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00"),
@@ -690,10 +891,47 @@ def expand(
         "offset": offset,
         "parameter": eparams,
     }
+    if declared:
+        # R5's expansion.property, as the HL7 test cases expect it of an R4 server too.
+        expansion["property"] = [{"code": k, "uri": u} for k, u in declared.items()]
     if contains:  # FHIR JSON has no empty arrays
         expansion["contains"] = contains
-    out = {k: v for k, v in vs.items() if k not in ("expansion", "text")}
+    # The definition (compose, description) is not repeated: the expansion is the answer, a
+    # read gives the definition, and the HL7 test cases never require it (they omit what the
+    # server applied, such as compose.inactive, and rewrite what it resolved, a #contained).
+    out = {k: v for k, v in vs.items() if k not in ("expansion", "text", "compose", "description")}
     out["expansion"] = expansion
+    return out
+
+
+def _property_uri(cs: CodeSystemIndex, code: str) -> str:
+    """The URI a CodeSystem gives property ``code``, else the FHIR concept-properties one."""
+    for p in cs.resource.get("property", ()) or ():
+        if p.get("code") == code and p.get("uri"):
+            return p["uri"]
+    return f"{CONCEPT_PROPERTIES}#{code}"
+
+
+def _expansion_properties(
+    cs: CodeSystemIndex, c: Concept, wanted: list[str], declared: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The ``property`` values of one expansion entry for the properties a request asks for
+    (``definition`` included); each one found is added to ``declared`` (code -> URI)."""
+    out: list[dict[str, Any]] = []
+    for code in wanted:
+        if code == "definition":
+            found = [{"code": code, "valueString": c.definition}] if c.definition else []
+        else:
+            found = [
+                {"code": code, k: v}
+                for p in c.properties
+                if p.get("code") == code
+                for k, v in p.items()
+                if k.startswith("value")
+            ]
+        if found:
+            declared.setdefault(code, _property_uri(cs, code))
+            out += found
     return out
 
 
@@ -712,10 +950,41 @@ def validate_code_vs(store: Store, params: Params, vs_id: str | None = None) -> 
         members._keys = {(cs.url, c.code) for cs, c in members.items}
     codings, kind, cc = _codings(params, ("system",))  # url names the value set here
     if kind == "" and "system" not in codings[0]:
+        code = codings[0]["code"]
         systems = {cs.url for cs, _ in members.items}
+        if params.bool("inferSystem"):
+            # Inferred from the members that have the code, not from the value set alone.
+            with_code = {cs.url for cs, c in members.items if c.code == code}
+            if len(with_code) != 1:
+                return _cannot_infer(code, members.label, sorted(with_code), sorted(systems))
+            systems = with_code
         if len(systems) == 1:
             codings[0]["system"] = systems.pop()
     return _validate(store, params, codings, kind, cc, members)
+
+
+def _cannot_infer(code: str, vs: str, matches: list[str], systems: list[str]) -> dict[str, Any]:
+    """The answer when ``inferSystem`` finds no single code system with ``code``: several
+    (``matches``), or none of the value set's ``systems``."""
+    why = (
+        f"value set expansion has multiple matches: [{', '.join(matches)}]"
+        if matches
+        else f"none of its code systems has the code: [{', '.join(systems)}]"
+    )
+    issues = [
+        _issue("error", "code-invalid", "not-in-vs",
+            f"The provided code '#{code}' was not found in the value set '{vs}'", "code"),
+        _issue("error", "not-found", "cannot-infer",
+            f"The System URI could not be determined for the code '{code}' in the ValueSet "
+            f"'{vs}': {why}", "code"),
+    ]  # fmt: skip
+    texts = sorted(i["details"]["text"] for i in issues)
+    return parameters(
+        ("result", False),
+        ("code", code),
+        ("message", "; ".join(texts)),
+        ("issues", {"resourceType": "OperationOutcome", "issue": issues}),
+    )
 
 
 # -- $translate ------------------------------------------------------------------------------

@@ -13,8 +13,10 @@ MAX_VALUE = 4096
 class Params:
     """The parameters of one operation call: name -> values (strings, Codings or resources)."""
 
-    def __init__(self, items: list[tuple[str, Any]]):
+    def __init__(self, items: list[tuple[str, Any]], accept_language: str | None = None):
         self.items = items
+        self.accept_language = accept_language
+        """The request's Accept-Language header, the display language when none is named."""
         for name, value in items:
             if isinstance(value, str) and len(value) > MAX_VALUE:
                 raise FhirError(

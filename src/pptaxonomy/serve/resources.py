@@ -64,6 +64,8 @@ class CodeSystemIndex:
         self.resource = resource
         self.url: str = resource.get("url", "")
         self.version: str | None = resource.get("version")
+        self.used_supplements: list[str] = resource.get("used_supplements", [])
+        """The supplements (url|version) merged in for this request (``Store.supplemented``)."""
         self.case_sensitive: bool = resource.get("caseSensitive", True) is not False
         self.concepts: dict[str, Concept] = {}
         self._lower: dict[str, str] = {}
@@ -187,6 +189,30 @@ class Store:
             new.add(r)
         return new
 
+    def supplemented(self, canonicals: list[str]) -> Store:
+        """A copy of this store in which each CodeSystem supplement of ``canonicals``
+        (``useSupplement``, ``url`` or ``url|version``) has been merged into the CodeSystem
+        it supplements: its property definitions, and each concept's designations and
+        properties. The merged CodeSystem lists the supplements in ``used_supplements``."""
+        if not canonicals:
+            return self
+        merged: dict[str, dict[str, Any]] = {}
+        for canonical in canonicals:
+            supplement = self.find("CodeSystem", canonical)
+            if supplement is None or not supplement.get("supplements"):
+                raise FhirError(404, "not-found", f"Required supplement not found: {canonical}")
+            target = supplement["supplements"]
+            base = merged.get(target) or self.find("CodeSystem", target)
+            if base is None:
+                raise FhirError(
+                    404,
+                    "not-found",
+                    f"A definition for CodeSystem '{target}' (supplemented by {canonical}) "
+                    "could not be found",
+                )
+            merged[target] = _merge_supplement(base, supplement)
+        return self.overlay(list(merged.values()))
+
     def read(self, rtype: str, rid: str) -> dict[str, Any]:
         r = self.by_id.get(rtype, {}).get(rid)
         if r is None:
@@ -228,6 +254,46 @@ class Store:
                     index.concepts[code].labels.extend(labels)
             self._cs_index[key] = index
         return index
+
+
+def _merge_supplement(base: dict[str, Any], supplement: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``supplement``'s property definitions, designations and properties."""
+    label = supplement.get("url", "") + (
+        f"|{supplement['version']}" if supplement.get("version") else ""
+    )
+    extra = {c.get("code"): c for c in flat_concepts(supplement.get("concept") or [])}
+
+    def merge(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for item in items:
+            item = dict(item)
+            add = extra.get(item.get("code"))
+            if add:
+                item["designation"] = [*item.get("designation", []), *add.get("designation", [])]
+                item["property"] = [*item.get("property", []), *add.get("property", [])]
+            if item.get("concept"):
+                item["concept"] = merge(item["concept"])
+            out.append(item)
+        return out
+
+    known = {p.get("code") for p in base.get("property", [])}
+    out = dict(base)
+    out["property"] = [
+        *base.get("property", []),
+        *(p for p in supplement.get("property", []) if p.get("code") not in known),
+    ]
+    out["concept"] = merge(base.get("concept") or [])
+    out["used_supplements"] = [*base.get("used_supplements", []), label]
+    return out
+
+
+def flat_concepts(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every concept of a CodeSystem ``concept`` list, nested ones included, parents first."""
+    out = []
+    for item in items:
+        out.append(item)
+        out += flat_concepts(item.get("concept") or [])
+    return out
 
 
 def load_store() -> tuple[Store, Any]:
