@@ -120,7 +120,7 @@ def main() -> int:
         from pyspark.sql import functions as F
 
         from pptaxonomy.audit import PP_COLUMNS, audit
-        from pptaxonomy.spark import _B, _C, _T, _read_triples, _text, audit_dataframe
+        from pptaxonomy.spark import _B, _C, _SCHEMA, _T, _read_triples, _text, audit_dataframe
 
         t0 = time.perf_counter()
         spark = spark_session()
@@ -131,10 +131,9 @@ def main() -> int:
         keys = df.select(
             _text(TITLE).alias(_T), _text(CODE).alias(_C), _text(BAND).alias(_B)
         ).distinct()
-        schema = ", ".join(f"`{n}` string" for n in (_T, _C, _B, *PP_COLUMNS))
         n_keys = keys.count()  # warm: reads the files once
         t_keys = timed(lambda: keys.write.format("noop").mode("overwrite").save())
-        readings = keys.mapInArrow(_read_triples, schema)
+        readings = keys.mapInArrow(_read_triples, _SCHEMA)
         t_read = timed(lambda: readings.write.format("noop").mode("overwrite").save())
         out = tmp / "spark-out"
         audited = audit_dataframe(df, TITLE, CODE, band_column=BAND)

@@ -1,4 +1,5 @@
-"""``pptaxonomy.spark.audit_dataframe`` on a real local Spark equals the CLI audit, row by row."""
+"""``pptaxonomy.spark`` on a real local Spark: ``audit_dataframe`` equals the CLI audit row by
+row, ``baseline_dataframe`` the CLI's baseline cell by cell."""
 
 from __future__ import annotations
 

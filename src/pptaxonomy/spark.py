@@ -27,6 +27,8 @@ from .audit import PP_COLUMNS
 __all__ = ["audit_dataframe", "baseline_dataframe"]
 
 _T, _C, _B = "__pp_t", "__pp_c", "__pp_b"
+#: The schema of ``_read_triples``'s output.
+_SCHEMA = ", ".join(f"`{n}` string" for n in (_T, _C, _B, *PP_COLUMNS))
 
 
 def _reading(res: Any, m: Any, raw: str, band: str) -> dict[str, Any]:
@@ -103,8 +105,7 @@ def _with_readings(
         .withColumn(_C, _text(code_column))
         .withColumn(_B, _text(band_column))
     )
-    schema = ", ".join(f"`{n}` string" for n in (_T, _C, _B, *PP_COLUMNS))
-    readings = base.select(_T, _C, _B).distinct().mapInArrow(_read_triples, schema)
+    readings = base.select(_T, _C, _B).distinct().mapInArrow(_read_triples, _SCHEMA)
     return base.join(readings, on=[_T, _C, _B], how="left")
 
 
@@ -160,9 +161,8 @@ def baseline_dataframe(
         "date": date_column,
     }
     rw = spark.sql(slim_rows_sql(names["src"], cols, quote="`"))
-    schema = ", ".join(f"`{n}` string" for n in (_T, _C, _B, *PP_COLUMNS))
     keys = rw.select(rw.t.alias(_T), rw.raw.alias(_C), rw.b.alias(_B)).distinct()
-    readings = keys.mapInArrow(_read_triples, schema)
+    readings = keys.mapInArrow(_read_triples, _SCHEMA)
     joined = rw.join(
         readings, (rw.t == readings[_T]) & (rw.raw == readings[_C]) & (rw.b == readings[_B])
     )
