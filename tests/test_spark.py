@@ -1,4 +1,5 @@
-"""``pptaxonomy.spark.audit_dataframe`` on a real local Spark equals the CLI audit, row by row."""
+"""``pptaxonomy.spark`` on a real local Spark: ``audit_dataframe`` equals the CLI audit row by
+row, ``baseline_dataframe`` the CLI's baseline cell by cell."""
 
 from __future__ import annotations
 
@@ -69,3 +70,113 @@ def test_audit_dataframe_over_monthly_parquet_snapshots_equals_the_cli_audit(spa
         got = tuple(r[c] or "" for c in PP_COLUMNS)
         assert got == expected[r[KEY]], (r[KEY], r["month"])
     assert len({r["pp_status"] for r in rows}) >= 4
+
+
+def _monthly_parquet(tmp_path: Path) -> tuple[Path, Path]:
+    """The baseline tests' ESR-like extract (persons with 1-3 assignments, bands, FTE with
+    decimal commas and junk) as one Parquet file per census date, every column text."""
+    import duckdb
+
+    from tests.test_audit_baseline import _extract
+
+    src = tmp_path / "extract.csv"
+    _extract(src, 6_000)
+    snaps = tmp_path / "snapshots"
+    snaps.mkdir()
+    con = duckdb.connect()
+    read = f"read_csv('{src}', header = true, all_varchar = true)"
+    for (date,) in con.execute(f'SELECT DISTINCT "Census Date" FROM {read}').fetchall():
+        con.execute(
+            f"COPY (SELECT * FROM {read} WHERE \"Census Date\" = '{date}') "
+            f"TO '{snaps}/{date}.parquet' (FORMAT parquet)"
+        )
+    assert len(list(snaps.glob("*.parquet"))) >= 2
+    return src, snaps
+
+
+BASELINE_OPTIONS = {
+    "band_column": "AfC Band",
+    "person_column": "Employee Number",
+    "fte_column": "FTE",
+    "org_column": "Organisation",
+    "date_column": "Census Date",
+}
+
+
+def test_baseline_dataframe_equals_the_cli_baseline_cell_by_cell(spark, tmp_path):
+    from pptaxonomy.audit.baseline import BASELINE_COLUMNS
+    from pptaxonomy.spark import baseline_dataframe
+
+    _, snaps = _monthly_parquet(tmp_path)
+    cli = audit(
+        str(snaps / "*.parquet"),
+        "Position Title",
+        "Occupation Code",
+        "Assignment Number",
+        baseline=True,
+        **BASELINE_OPTIONS,
+    )
+    expected = cli.tables["baseline"]
+    assert tuple(expected["columns"]) == BASELINE_COLUMNS
+    df = spark.read.parquet(str(snaps))
+    got = baseline_dataframe(df, "Position Title", "Occupation Code", **BASELINE_OPTIONS)
+    assert tuple(got.columns) == BASELINE_COLUMNS
+    rows = [tuple(r) for r in got.collect()]
+    assert len(rows) == len(expected["rows"]) > 100
+    for i, (g, e) in enumerate(zip(rows, expected["rows"], strict=True)):
+        assert g == tuple(e), (i, g, e)
+    # The band set levels (band-derived rows exist) and both certainties are counted.
+    out = audit_dataframe_rows(spark, snaps)
+    assert any(m and m.endswith("+band") for m in out)
+    assert {r[BASELINE_COLUMNS.index("certainty")] for r in rows} == {"matched", "possible", "ALL"}
+
+
+def audit_dataframe_rows(spark, snaps: Path) -> list[str | None]:
+    from pptaxonomy.spark import audit_dataframe
+
+    df = spark.read.parquet(str(snaps))
+    out = audit_dataframe(df, "Position Title", "Occupation Code", band_column="AfC Band")
+    return [r["pp_method"] for r in out.select("pp_method").distinct().collect()]
+
+
+def test_baseline_dataframe_without_person_fte_or_organisation(spark, tmp_path):
+    from pptaxonomy.spark import baseline_dataframe
+
+    _, snaps = _monthly_parquet(tmp_path)
+    cli = audit(
+        str(snaps / "*.parquet"), "Position Title", "Occupation Code", date_column="Census Date"
+    )
+    df = spark.read.parquet(str(snaps))
+    got = baseline_dataframe(df, "Position Title", "Occupation Code", date_column="Census Date")
+    rows = [tuple(r) for r in got.collect()]
+    assert rows == [tuple(r) for r in cli.tables["baseline"]["rows"]]
+    # No person: headcount empty; no FTE: every assignment counts; no organisation: ALL.
+    assert rows and all(r[1] == "ALL" and r[7] is None and r[8] is None for r in rows)
+
+
+def test_audit_dataframe_with_a_band_equals_the_cli_audit(spark, tmp_path):
+    from pptaxonomy.spark import audit_dataframe
+
+    src, snaps = _monthly_parquet(tmp_path)
+    out = tmp_path / "cli.csv"
+    audit(
+        src,
+        "Position Title",
+        "Occupation Code",
+        "Assignment Number",
+        output=out,
+        band_column="AfC Band",
+    )
+    with out.open(encoding="utf-8", newline="") as fh:
+        expected = {
+            r["Assignment Number"]: tuple(r[c] for c in PP_COLUMNS) for r in csv.DictReader(fh)
+        }
+    df = spark.read.parquet(str(snaps))
+    got = audit_dataframe(df, "Position Title", "Occupation Code", band_column="AfC Band")
+    rows = got.select("Assignment Number", *PP_COLUMNS).collect()
+    assert len(rows) == len(expected)
+    checks = set()
+    for r in rows:
+        assert tuple(r[c] or "" for c in PP_COLUMNS) == expected[r["Assignment Number"]]
+        checks.add(r["pp_band_check"])
+    assert {"sets-level", "band-mismatch"} <= checks

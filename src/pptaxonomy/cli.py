@@ -382,6 +382,65 @@ def diff_cmd(old: str, new: str, fmt: str, output: str | None) -> None:
     sys.exit(run_cli(old, new, fmt, output))
 
 
+@main.command("title-index")
+@click.argument("titles", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The index to write: OUT.csv or OUT.parquet (the columns of mappings/title-index).",
+)
+@click.option(
+    "--title-column",
+    help="Read the titles from this column of CSV files (default: one title a line).",
+)
+def title_index_cmd(titles: tuple[str, ...], output: str, title_column: str | None) -> None:
+    """Write the SQL path's title index for your own distinct titles.
+
+    TITLES are files of distinct titles (no row-level data): one title a line, or a CSV
+    column with --title-column. The output has the rows of mappings/title-index for their
+    keys (what the matcher answers), so it can be made outside a secure environment and
+    loaded back next to the shipped index (docs/scale.md). Titles that are not printable
+    ASCII have no SQL key and are left out (counted on stderr).
+
+    \b
+    Examples:
+      pptaxonomy title-index our-titles.txt -o our-title-index.csv
+      pptaxonomy title-index posts.csv --title-column "Position Title" -o idx.parquet
+    """
+    from pathlib import Path
+
+    from .export.title_index import TitlesFileError, read_titles, write_index
+
+    out = Path(output)
+    if out.suffix.lower() not in (".csv", ".parquet"):
+        raise click.UsageError(f"--output {output}: must end in .csv or .parquet")
+    paths = [Path(t) for t in titles]
+    for p in paths:
+        if p.resolve() == out.resolve():
+            raise click.UsageError(f"--output {output} is an input file: it would be overwritten")
+    found: dict[str, None] = {}
+    try:
+        for p in paths:
+            found.update(dict.fromkeys(read_titles(p, title_column)))
+    except TitlesFileError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    from .loader import load
+
+    keys, no_key = write_index(load(), list(found), out)
+    click.echo(
+        f"{output}: {keys} keys from {len(found)} distinct titles"
+        + (
+            f"; {no_key} titles have no SQL key (not printable ASCII, or too long)"
+            if no_key
+            else ""
+        ),
+        err=True,
+    )
+
+
 @main.command("release-ids")
 @click.argument("taxonomy", required=False, type=click.Path(file_okay=False))
 @click.option(

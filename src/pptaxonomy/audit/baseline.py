@@ -1,9 +1,10 @@
 """The workforce baseline, the reconciliation table and the fix list, as SQL over audited rows.
 
 The SQL is plain (``GROUPING SETS``, ``GROUPING()``, ``count(DISTINCT)``, ``TRY_CAST``,
-``CASE``): the functions here return it as text given the names of the relation and its
-columns, so the same statements can run on DuckDB (the audit) or, later, on Spark over a
-table of audited rows.
+``CASE``, ``CAST(NULL AS STRING)``): the functions here return it as text given the names of
+the relation and its columns, so the same statements run on DuckDB (the audit) and on Spark
+SQL (``pptaxonomy.spark.baseline_dataframe``); ``quote`` is the engine's identifier quote
+(DuckDB a double quote, Spark a backtick).
 
 Conventions (NHS England Workforce Statistics; ``BASELINE_CONVENTIONS`` is written into
 every baseline file's metadata):
@@ -50,26 +51,26 @@ BASELINE_CONVENTIONS = (
 )
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def _q(name: str, quote: str = '"') -> str:
+    return quote + name.replace(quote, quote + quote) + quote
 
 
-def slim_rows_sql(source: str, exprs: dict[str, str | None]) -> str:
+def slim_rows_sql(source: str, exprs: dict[str, str | None], quote: str = '"') -> str:
     """``SELECT`` of the slim row table from ``source`` (a ``read_csv(...)`` call or a
-    table): ``exprs`` gives the title, code and band expressions and the column names of
-    the other roles (``None``: not in the file)."""
+    table of text columns): ``exprs`` gives the title, code and band expressions and the
+    column names of the other roles (``None``: not in the file)."""
 
     def col(role: str) -> str:
         name = exprs.get(role)
-        return f"nullif(trim({_q(name)}), '')" if name else "NULL::VARCHAR"
+        return f"nullif(trim({_q(name, quote)}), '')" if name else "CAST(NULL AS STRING)"
 
     fte = exprs.get("fte")
     if fte:
         # "0,8" (a decimal comma) reads as 0.8.
-        f = f"TRY_CAST(replace(trim({_q(fte)}), ',', '.') AS DOUBLE)"
-        given = f"(nullif(trim({_q(fte)}), '') IS NOT NULL)"
+        f = f"TRY_CAST(replace(trim({_q(fte, quote)}), ',', '.') AS DOUBLE)"
+        given = f"(nullif(trim({_q(fte, quote)}), '') IS NOT NULL)"
     else:
-        f, given = "NULL::DOUBLE", "NULL::BOOLEAN"
+        f, given = "CAST(NULL AS DOUBLE)", "CAST(NULL AS BOOLEAN)"
     return (
         f"SELECT {exprs['title']} AS t, {exprs['code']} AS raw, {exprs['band']} AS b, "
         f"{col('key')} AS k, {col('person')} AS p, {f} AS f, {given} AS f_given, "
@@ -115,6 +116,7 @@ def baseline_sql(
     fte: bool = True,
     person: bool = True,
     org: bool = True,
+    quote: str = '"',
 ) -> str:
     """The baseline ``SELECT`` over ``rows``.
 
@@ -122,10 +124,10 @@ def baseline_sql(
     levels. ``fte``/``person``/``org``: whether the extract has those columns; without FTE
     every assignment counts and ``fte`` is NULL, without a person ``headcount`` is NULL,
     without an organisation only the ``ALL`` organisation rows are made."""
-    n = {**ROW_NAMES, **(names or {})}
-    where = f"{_q(n['certainty'])} IN ('matched', 'possible')"
+    n = {k: _q(v, quote) for k, v in {**ROW_NAMES, **(names or {})}.items()}
+    where = f"{n['certainty']} IN ('matched', 'possible')"
     if fte:
-        where += f" AND {_q(n['fte'])} > 0"
+        where += f" AND {n['fte']} > 0"
     head = "count(*)" if person else "CAST(NULL AS BIGINT)"
     fte_sum = "sum(f)" if fte else "CAST(NULL AS DOUBLE)"
     dims = ("organisation", "group_id", "profession_id", "level_id", "certainty")
@@ -146,11 +148,11 @@ def baseline_sql(
             for c in (("certainty",), ()):
                 sets.append("(" + ", ".join(("census_date", *o, *p, *c, "person")) + ")")
     inner = (
-        f"SELECT {_q(n['date'])} AS census_date, {_q(n['org'])} AS organisation, "
-        f"coalesce({_q(n['group'])}, '') AS group_id, "
-        f"coalesce({_q(n['profession'])}, '') AS profession_id, "
-        f"coalesce({_q(n['level'])}, '') AS level_id, {_q(n['certainty'])} AS certainty, "
-        f"{_q(n['person'])} AS person, {_q(n['fte'])} AS fte FROM {rows} WHERE {where}"
+        f"SELECT {n['date']} AS census_date, {n['org']} AS organisation, "
+        f"coalesce({n['group']}, '') AS group_id, "
+        f"coalesce({n['profession']}, '') AS profession_id, "
+        f"coalesce({n['level']}, '') AS level_id, {n['certainty']} AS certainty, "
+        f"{n['person']} AS person, {n['fte']} AS fte FROM {rows} WHERE {where}"
     )
     # Two steps instead of count(DISTINCT person) over the grouping sets (several times
     # slower in DuckDB): one row per (cell, person), then cells count their persons.

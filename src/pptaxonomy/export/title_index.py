@@ -165,3 +165,66 @@ def csvw_table(inputs: Inputs) -> dict:
         "dc:title": "pptaxonomy title index: title key to the matcher's reading",
         "tableSchema": {"columns": cols, "primaryKey": "title_key"},
     }
+
+
+class TitlesFileError(ValueError):
+    """A titles file ``pptaxonomy title-index`` cannot read (the message names file and line)."""
+
+
+def read_titles(path: Path, title_column: str | None = None) -> list[str]:
+    """The distinct non-empty titles of ``path``: one per line (UTF-8, a BOM allowed), or
+    the ``title_column`` column of a CSV with a header row. In the order first seen."""
+    name = path.name
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TitlesFileError(f"{name}: cannot read: {exc.strerror}") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise TitlesFileError(f"{name}, line {line}: not UTF-8 text") from None
+    if title_column is None:
+        if "\x00" in text:
+            raise TitlesFileError(f"{name}: a binary file, not one title a line")
+        lines = text.splitlines()
+    else:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader, None)
+        if header is None:
+            raise TitlesFileError(f"{name}, line 1: empty file, no header row")
+        if title_column not in header:
+            raise TitlesFileError(
+                f"{name}, line 1: no column {title_column!r} (columns: {', '.join(header)})"
+            )
+        i = header.index(title_column)
+        lines = []
+        for row in reader:
+            if len(row) > i:
+                lines.append(row[i])
+            elif row:
+                raise TitlesFileError(
+                    f"{name}, line {reader.line_num}: {len(row)} fields, no {title_column!r}"
+                )
+    return list(dict.fromkeys(t for t in lines if t.strip()))
+
+
+def write_index(tax: Taxonomy, titles: list[str], out: Path) -> tuple[int, int]:
+    """Write the index rows of ``titles`` (``index_rows``) to ``out`` (``.csv`` as
+    ``mappings/title-index.csv``, ``.parquet`` as its Parquet), atomically; returns (keys
+    written, titles without a SQL key)."""
+    from importlib.metadata import version
+
+    from .atomic import atomic_write_bytes
+
+    rows = index_rows(tax, titles)
+    no_key = sum(1 for t in titles if title_key(t) is None)
+    if out.suffix.lower() == ".parquet":
+        meta = {"generator": f"pptaxonomy {version('pptaxonomy')} title-index"}
+        data = to_parquet(rows, meta)
+    else:
+        data = to_csv(rows)
+    atomic_write_bytes(out, data)
+    return len(rows), no_key
