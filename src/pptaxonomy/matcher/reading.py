@@ -166,20 +166,8 @@ class Reader:
             return self._group_answer(group, level_word, band, fuzzy)
         umbrella = self._umbrellas.get(frozenset(core))
         if umbrella is not None:
-            alts = tuple(
-                Alternative(pid, self._levels.level_for(pid, None, level_word, band)[0], 0.6)
-                for pid in umbrella
-            )
-            return self._score.result(
-                None,
-                None,
-                0.6,
-                "ambiguous",
-                "rule",
-                alts,
-                f"'{' '.join(core)}' is an umbrella term for {', '.join(umbrella)}",
-                fuzzy,
-            )
+            reason = f"'{' '.join(core)}' is an umbrella term for {', '.join(umbrella)}"
+            return self._ambiguous_among(umbrella, reason, level_word, band, fuzzy)
         bag = self._bags.get(frozenset(core)) or self._scattered(core, words)
         if bag:
             hit = Hit(0, 0, tuple(bag))
@@ -242,21 +230,17 @@ class Reader:
             for p in self.taxonomy.professions.values()
             if p.group == group and not p.is_deprecated
         )
+        reason = f"names only the group '{group}', not one of its {len(pids)} professions"
+        m = self._ambiguous_among(pids, reason, level_word, band, fuzzy)
+        return replace(m, group_id=group)
+
+    def _ambiguous_among(self, pids, reason: str, level_word, band, fuzzy) -> Match:
+        """An ``ambiguous`` rule answer over ``pids``, each at the level the title states."""
         alts = tuple(
             Alternative(pid, self._levels.level_for(pid, None, level_word, band)[0], 0.6)
             for pid in pids
         )
-        m = self._score.result(
-            None,
-            None,
-            0.6,
-            "ambiguous",
-            "rule",
-            alts,
-            f"names only the group '{group}', not one of its {len(pids)} professions",
-            fuzzy,
-        )
-        return replace(m, group_id=group)
+        return self._score.result(None, None, 0.6, "ambiguous", "rule", alts, reason, fuzzy)
 
     def _apply_modifiers(self, words, hits, covered) -> tuple[str, str] | None:
         """Words that change the profession a label names: "Child psychotherapist",
