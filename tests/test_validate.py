@@ -397,6 +397,11 @@ def test_yaml_matches_pyyaml_on_the_shipped_files(shipped_dir: Path):
         (b"a: caf\xe9\n", "yaml-encoding", 1, 7),
         (b"", "yaml-empty", 1, 1),
         (b"# c\n---\n", "yaml-empty", 1, 1),
+        # YAML reads NEL and U+2028 as line breaks; the position is the editor's line
+        ("a: 1\x85b: 2\nb: 3\n".encode(), "yaml-duplicate-key", 2, 1),
+        ("a: 1\u2028b: 2\nb: 3\n".encode(), "yaml-duplicate-key", 2, 1),
+        ("x: 1\n\x85y: 2\nz: 'open\n".encode(), "yaml-syntax", 4, 1),
+        (b"a: 1\rb: 2\rb: 3\r", "yaml-duplicate-key", 3, 1),
     ],
 )
 def test_yaml_problems(text: bytes, rule: str, line: int, col: int):

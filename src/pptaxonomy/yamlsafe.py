@@ -28,6 +28,7 @@ item; for a block mapping, its first key).
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from dataclasses import dataclass, field
@@ -126,6 +127,33 @@ def _line_col_of_byte(data: bytes, offset: int) -> Pos:
     return data.count(b"\n", 0, offset) + 1, col
 
 
+_UNUSUAL_BREAKS = re.compile("[\x85\u2028\u2029]")
+_EDITOR_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class _Positions:
+    """Line and column as an editor shows them, from a YAML mark.
+
+    YAML also reads NEL (U+0085) and the Unicode line and paragraph separators as line breaks;
+    editors do not, so in a file holding one of them the mark's own line is not the one the
+    contributor sees. Only such files pay for the recount from the mark's character index.
+    """
+
+    __slots__ = ("starts",)
+
+    def __init__(self, text: str):
+        self.starts: list[int] | None = None
+        if _UNUSUAL_BREAKS.search(text):
+            self.starts = [0, *(m.end() for m in _EDITOR_BREAK.finditer(text))]
+
+    def of(self, mark: Any) -> Pos:
+        starts = self.starts
+        if starts is None:
+            return mark.line + 1, mark.column + 1
+        line = bisect.bisect_right(starts, mark.index)
+        return line, mark.index - starts[line - 1] + 1
+
+
 def parse(data: bytes | str) -> Document:
     """Parse one YAML document. Never raises for bad input; problems are in the result."""
     doc = Document()
@@ -156,14 +184,15 @@ def parse(data: bytes | str) -> Document:
         )
         return doc
     loader = None
+    positions = _Positions(text)
     try:
         loader = _Loader(text)  # the pure-Python reader checks characters here
-        _Builder(doc, loader).run()
+        _Builder(doc, loader, positions).run()
     except _Abort:
         doc.value = None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        line, col = positions.of(mark) if mark is not None else (1, 1)
         message = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "invalid YAML"
         problem = _indentation_problem(text, line, message)
         if problem is None:
@@ -314,15 +343,14 @@ _NO_KEY = object()
 
 
 class _Builder:
-    def __init__(self, doc: Document, loader: Any):
+    def __init__(self, doc: Document, loader: Any, positions: _Positions):
         self.doc = doc
         self.get_event = loader.get_event
         self.problems = doc.problems
+        self.position = positions.of
 
     def problem(self, mark: Any, rule: str, message: str, hint: str = "", severity: str = "error"):
-        self.problems.append(
-            YamlProblem(mark.line + 1, mark.column + 1, rule, message, hint, severity)
-        )
+        self.problems.append(YamlProblem(*self.position(mark), rule, message, hint, severity))
 
     def run(self) -> None:
         get = self.get_event
@@ -387,7 +415,7 @@ class _Builder:
                 path = (*parent.path, len(parent.container))
                 record = parent.record
             mark = event.start_mark
-            pos = (mark.line + 1, mark.column + 1)
+            pos = self.position(mark)
             frame: _Frame | None = None
             value: Any = None
             anchor = getattr(event, "anchor", None)
