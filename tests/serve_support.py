@@ -20,18 +20,10 @@ def running_server() -> Iterator[str]:
     """Start the server on 127.0.0.1 and yield its base URL; stop it afterwards."""
     import uvicorn
 
-    from pptaxonomy.serve.app import create_app
+    from pptaxonomy.serve import uvicorn_config
 
     port = free_port()
-    config = uvicorn.Config(
-        create_app(),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        http="h11",
-        h11_max_incomplete_event_size=4 * 1024 * 1024,
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn_config(port=port))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
