@@ -7,6 +7,7 @@ import sys
 from importlib.metadata import version
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -263,3 +264,35 @@ def test_professions_by_group_covers_every_profession_once_in_group_order(tax):
     assert sorted(ids) == sorted(tax.professions) and len(ids) == len(set(ids))
     assert [g.id for g, _ in grouped] == [g for g in tax.groups if g in {x.id for x, _ in grouped}]
     assert all(members and all(p.group == g.id for p in members) for g, members in grouped)
+
+
+_YAML_CASES = [
+    "a: 1\nb: [x, 2.5, true, null, 2024-01-05]\n",
+    "a: x\na: y\n",  # a key given twice: the first is kept
+    "base: &b {k: v}\nmerged:\n  <<: *b\n  j: w\n",  # a merge key
+    "on: 1\n2: two\n",  # non-text keys
+    "a: !!str 12\nb: !!int '7'\n",
+    "top: &t [a, *t]\n",  # a recursive alias
+    "# only a comment\n",
+    "- a\n- - b\n  - {c: d}\n",
+]
+
+
+@pytest.mark.parametrize("text", _YAML_CASES)
+def test_the_loaders_yaml_reading_equals_pyyaml(text: str):
+    from pptaxonomy import loader
+
+    got = loader._load_yaml(text.encode())
+    want = yaml.load(text.encode(), Loader=loader._FirstKeyLoader)
+    assert repr(got) == repr(want)
+
+
+def test_the_loaders_yaml_reading_equals_pyyaml_on_every_shipped_file():
+    from pptaxonomy import loader
+    from pptaxonomy._data import taxonomy_dir
+
+    files = loader.taxonomy_files(taxonomy_dir())
+    assert len(files) > 30
+    for path in files:
+        data = path.read_bytes()
+        assert loader._load_yaml(data) == yaml.load(data, Loader=loader._FirstKeyLoader), path

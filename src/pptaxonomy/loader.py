@@ -384,7 +384,7 @@ def read_code_list(path: Path, code_system: str) -> list[model.OccupationCode]:
 def read_containers(root: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
     for path in taxonomy_files(root):
         try:
-            data = yaml.load(safefiles.read_capped(path), Loader=_FirstKeyLoader)
+            data = _load_yaml(safefiles.read_capped(path))
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             msg = f"{path}: not valid YAML ({exc}); run `pptaxonomy validate`"
             raise TaxonomyDataError(msg) from None
@@ -395,6 +395,47 @@ def read_containers(root: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
         if data is None:
             raise TaxonomyDataError(f"{path}: the file is empty; run `pptaxonomy validate`")
         yield path, data
+
+
+_STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map"))
+
+
+def _load_yaml(data: bytes) -> Any:
+    """``yaml.load`` with ``_FirstKeyLoader``, building plain strings, lists and mappings itself.
+
+    PyYAML's generic constructor is over half of ``load()``; the taxonomy is nearly all plain
+    text, lists and mappings, which are built here directly. Any other node (a number, a
+    boolean, a tag, a merge key, a non-text key) goes to the loader's own constructor, so
+    the result is the same as ``yaml.load``'s (a test compares them on every shipped file).
+    """
+    loader = _FirstKeyLoader(data)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        try:
+            return _construct(loader, node)
+        except RecursionError:  # a recursive alias: the loader's constructor handles it
+            return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _construct(loader: Any, node: Any) -> Any:
+    kind, tag = node.__class__, node.tag
+    if kind is yaml.ScalarNode and tag == _STR:
+        return node.value
+    if kind is yaml.SequenceNode and tag == _SEQ:
+        return [_construct(loader, item) for item in node.value]
+    if kind is yaml.MappingNode and tag == _MAP:
+        out: dict[str, Any] = {}
+        for key, value in node.value:
+            if key.__class__ is not yaml.ScalarNode or key.tag != _STR:
+                return loader.construct_object(node, deep=True)
+            if key.value not in out:  # the first of a key given twice, as validate reports
+                out[key.value] = _construct(loader, value)
+        return out
+    return loader.construct_object(node, deep=True)
 
 
 class _FirstKeyLoader(_Loader):  # type: ignore[misc, valid-type]
