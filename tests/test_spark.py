@@ -180,3 +180,21 @@ def test_audit_dataframe_with_a_band_equals_the_cli_audit(spark, tmp_path):
         assert tuple(r[c] or "" for c in PP_COLUMNS) == expected[r["Assignment Number"]]
         checks.add(r["pp_band_check"])
     assert {"sets-level", "band-mismatch"} <= checks
+
+
+def test_the_spark_sql_key_equals_title_key_on_every_corpus_title_and_edge_case(spark):
+    """The ``spark`` form of the SQL key, run by Spark SQL itself (Java regexes, Spark's string
+    literal escapes), equals ``title_key`` on every development title and edge case."""
+    from pptaxonomy.sqlkey import key_sql, title_key
+
+    from .test_sqlkey import EDGES, dev_titles
+
+    titles = [*dev_titles(), *EDGES, "O'Brien's \\ `x` Psychologist"]
+    frame = spark.createDataFrame(list(enumerate(titles)), "i int, title string")
+    frame.createOrReplaceTempView("pp_key_titles")
+    rows = spark.sql(
+        f"SELECT i, {key_sql('title', 'spark')} AS k FROM pp_key_titles ORDER BY i"
+    ).collect()
+    bad = [(titles[i], k, title_key(titles[i])) for i, k in rows if k != title_key(titles[i])]
+    assert len(rows) == len(titles)
+    assert bad == []
