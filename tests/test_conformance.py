@@ -265,20 +265,22 @@ def skos_problems(path: Path, caplog) -> list[str]:
         check.preflabel_uniqueness(g, policy=["shortest"])
         check.label_overlap(g)
     out = [r.getMessage() for r in caplog.records]
-    scheme = rdflib.URIRef(BASE)
-    labels: dict[str, list[str]] = {}
-    for c in g.subjects(skos.inScheme, scheme):
-        for label in g.objects(c, skos.prefLabel):
-            labels.setdefault(f"{label}@{label.language}", []).append(str(c))
-        if label.language != "en":
-            out.append(f"prefLabel without @en: {c}")
-    out += [f"prefLabel {k} shared by {v}" for k, v in labels.items() if len(v) > 1]
-    if g.value(scheme, skos.prefLabel) is None:
-        out.append("the scheme has no prefLabel")
-    tops = set(g.objects(scheme, skos.hasTopConcept))
-    for c in set(g.subjects(skos.inScheme, scheme)):
-        if c not in tops and g.value(c, skos.broader) is None:
-            out.append(f"orphan concept {c}")
+    schemes = set(g.subjects(rdflib.RDF.type, skos.ConceptScheme))
+    assert rdflib.URIRef(BASE) in schemes and len(schemes) > 1  # the taxonomy's and the codes'
+    for scheme in sorted(schemes):
+        labels: dict[str, list[str]] = {}
+        for c in g.subjects(skos.inScheme, scheme):
+            for label in g.objects(c, skos.prefLabel):
+                labels.setdefault(f"{label}@{label.language}", []).append(str(c))
+                if label.language != "en":
+                    out.append(f"prefLabel without @en: {c}")
+        out += [f"prefLabel {k} shared by {v} in {scheme}" for k, v in labels.items() if len(v) > 1]
+        if g.value(scheme, skos.prefLabel) is None:
+            out.append(f"the scheme {scheme} has no prefLabel")
+        tops = set(g.objects(scheme, skos.hasTopConcept))
+        for c in set(g.subjects(skos.inScheme, scheme)):
+            if c not in tops and g.value(c, skos.broader) is None:
+                out.append(f"orphan concept {c} in {scheme}")
     if not any(g.triples((None, skos.narrower, None))):
         out.append("skos:narrower never asserted")
     return sorted(out)
@@ -291,14 +293,19 @@ def test_skos_integrity(tree, caplog):
 def test_skos_checks_fail_on_a_broken_copy(tree, tmp_path, caplog):
     broken = tmp_path / "broken.ttl"
     prof = BASE + "clinical-psychologist"
+    soc = BASE + "code/soc-2020"
     broken.write_text(
         (tree / "artefacts/pptaxonomy.ttl").read_text()
         + f'\n<{prof}> <{SKOS}prefLabel> "Second label"@en .\n'
         f"<{BASE}orphan> <{SKOS}inScheme> <{BASE}> .\n"
         f"<{prof}> <{SKOS}broader> <{prof}/qualified> .\n"
+        f"<{soc}/9999> <{SKOS}inScheme> <{BASE}isco-08> .\n"
+        f'<{soc}/9999> <{SKOS}prefLabel> "Psychologists"@en .\n'
     )
     problems = " | ".join(skos_problems(broken, caplog))
-    assert "orphan concept" in problems
+    assert f"orphan concept {BASE}orphan" in problems
+    assert f"orphan concept {soc}/9999 in {BASE}isco-08" in problems  # a code scheme's too
+    assert "prefLabel Psychologists@en shared by" in problems, problems
     assert "prefLabel" in problems  # skosify S14: two prefLabels in one language
     assert "cycle" in problems.lower(), problems
 

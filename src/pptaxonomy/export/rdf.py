@@ -442,7 +442,42 @@ def instance_graph(inputs: Inputs, sv: SchemaView) -> Graph:
             g.add((URIRef(row.subject_iri), skos[m.predicate], code_node))
             _code_concept(g, inputs, system, m.code, code_node)
     _skos_integrity(g, scheme)
+    _code_scheme_integrity(g, scheme)
     return g
+
+
+def _code_scheme_integrity(g: Graph, main_scheme: Any) -> None:
+    """The code systems' schemes get what the taxonomy's has: every concept reachable from a
+    top concept, and no prefLabel shared within a scheme.
+
+    A code with no broader code in the file is a top concept of its scheme. A code whose
+    official name repeats its broader code's (SOC 2020 sub-unit ``2229/99`` and unit group
+    ``2229`` are both "Therapy professionals n.e.c.") gets its notation in the prefLabel; the
+    official name stays an altLabel.
+    """
+    from rdflib import RDF, Literal, Namespace
+
+    skos = Namespace(SKOS)
+    for scheme in sorted(set(g.subjects(RDF.type, skos.ConceptScheme)) - {main_scheme}):
+        concepts = sorted(g.subjects(skos.inScheme, scheme))
+        for concept in concepts:
+            if g.value(concept, skos.broader) is None:
+                g.add((concept, skos.topConceptOf, scheme))
+                g.add((scheme, skos.hasTopConcept, concept))
+        by_label: dict[str, list[Any]] = {}
+        for concept in concepts:
+            for label in g.objects(concept, skos.prefLabel):
+                by_label.setdefault(str(label), []).append(concept)
+        for label, shared in sorted(by_label.items()):
+            # The broadest code keeps the name (the one with no broader code, else the first).
+            keeper = min(shared, key=lambda c: (g.value(c, skos.broader) is not None, str(c)))
+            for concept in shared:
+                if concept == keeper:
+                    continue
+                notation = g.value(concept, skos.notation)
+                g.remove((concept, skos.prefLabel, None))
+                g.add((concept, skos.prefLabel, Literal(f"{label} ({notation})", lang=LANGUAGE)))
+                g.add((concept, skos.altLabel, Literal(label, lang=LANGUAGE)))
 
 
 def _skos_integrity(g: Graph, scheme: Any) -> None:
