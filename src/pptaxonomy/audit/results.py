@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from .bands import title_gives_level
 from .statuses import clean_code, code_state, row_status
 
 if TYPE_CHECKING:
@@ -51,6 +52,8 @@ class _Results:
             c,
             m.status,
             getattr(m, "group_id", None) or None,
+            # What the band rule needs beyond the columns (it reads the title's reason).
+            m.status == "matched" and title_gives_level(m),
         )
         self._titles.append(title)
         self._rids.append(self._rows.setdefault(row, len(self._rows)))
@@ -77,6 +80,10 @@ class _Results:
             key = tuple((a.profession_id, a.level_id) for a in m.alternatives)
         else:
             return ()
+        return self._codes_for(key)
+
+    def _codes_for(self, key: tuple[tuple[str, Any], ...]) -> tuple[str, ...]:
+        """The occupation codes of the (profession, level) pairs of ``key``, memoised."""
         found = self._codes_of.get(key)
         if found is None:
             codes: set[str] = set()
@@ -90,7 +97,7 @@ class _Results:
 
     def register_titles(self, con) -> None:
         """Add the titles added since the last call to ``pp_t``."""
-        cols = list(zip(*self._rows, strict=True)) if self._rows else [()] * 8
+        cols = list(zip(*self._rows, strict=True)) if self._rows else [()] * 9
         names = ("pp_profession_id", "pp_level_id", "pp_score", "pp_method")
         select, params = rows_of(
             [
@@ -105,54 +112,45 @@ class _Results:
         con.execute(f"CREATE OR REPLACE TABLE pp_r AS {select}", params)
         verb = "INSERT INTO pp_t" if self._registered else "CREATE OR REPLACE TABLE pp_t AS"
         select, params = rows_of([("t", "VARCHAR", self._titles), ("rid", "INTEGER", self._rids)])
-        con.execute(
-            f"{verb} SELECT u.t, r.* EXCLUDE (rid) FROM ({select}) u JOIN pp_r r USING (rid)",
-            params,
-        )
+        # pp_t keeps the reading's id: the band rule works per (reading, band), not per title.
+        con.execute(f"{verb} SELECT u.t, r.* FROM ({select}) u JOIN pp_r r USING (rid)", params)
         self._registered = True
         self._titles, self._rids = [], []
 
     def register_bands(self, con) -> None:
         """``pp_b``: for each (title, band) of ``p1`` whose title is matched, what the band
         does (``bands.band_level``): the level after it, its method, expected codes, class
-        and ``pp_band_check``. Empty when the file has no band column."""
-        from .bands import band_level, title_gives_level
+        and ``pp_band_check``. Empty when the file has no band column.
 
-        matched = [t for t, m in self.readings.items() if m.status == "matched"]
-        pairs = []
-        if matched:
-            select, params = rows_of([("t", "VARCHAR", matched)])
-            pairs = con.execute(
-                f"SELECT DISTINCT p.t, p.b FROM p1 p JOIN ({select}) u USING (t) WHERE p.b <> ''",
-                params,
-            ).fetchall()
-        out: dict[str, list] = {k: [] for k in ("t", "b", "lv", "method", "exp", "cls", "chk")}
-        # A band's effect depends on the reading, not the title: work it out once per
-        # (reading, band), for the many titles that share a reading.
-        done: dict[tuple, tuple] = {}
-        for t, b in pairs:
-            m = self.readings[t]
-            gives = title_gives_level(m)
-            key = (m.profession_id, m.level_id, gives, m.method, b)
-            found = done.get(key)
-            if found is None:
-                r = band_level(self.taxonomy, m.profession_id, m.level_id, gives, b)
-                exp = self._expected_codes(m, r.level_id)
-                changed = r.level_id != m.level_id or r.check == "sets-level"
-                found = done[key] = (
-                    r.level_id,
-                    f"{m.method}+band" if changed else m.method,
-                    " ".join(exp) or None,
-                    self._classes.setdefault((m.status, exp), len(self._classes)),
-                    r.check,
-                )
-            for k, v in zip(
-                ("t", "b", "lv", "method", "exp", "cls", "chk"), (t, b, *found), strict=True
-            ):
+        A band's effect depends on the reading, not the title, so it is worked out once per
+        distinct (reading, band) and DuckDB spreads it over the titles: with hundreds of
+        thousands of titles no per-title list passes through Python.
+        """
+        from .bands import band_level
+
+        rows = list(self._rows)
+        combos = con.execute(
+            "SELECT DISTINCT m.rid, p.b FROM p1 p JOIN pp_t m USING (t) "
+            "WHERE p.b <> '' AND m.st = 'matched' ORDER BY 1, 2"
+        ).fetchall()
+        out: dict[str, list] = {k: [] for k in ("rid", "b", "lv", "method", "exp", "cls", "chk")}
+        for rid, b in combos:
+            pid, level, _score, method, _exp, _cls, status, _grp, gives = rows[rid]
+            r = band_level(self.taxonomy, pid, level, gives, b)
+            exp = self._codes_for(((pid, r.level_id),))
+            changed = r.level_id != level or r.check == "sets-level"
+            found = (
+                r.level_id,
+                f"{method}+band" if changed else method,
+                " ".join(exp) or None,
+                self._classes.setdefault((status, exp), len(self._classes)),
+                r.check,
+            )
+            for k, v in zip(out, (rid, b, *found), strict=True):
                 out[k].append(v)
         select, params = rows_of(
             [
-                ("t", "VARCHAR", out["t"]),
+                ("rid", "INTEGER", out["rid"]),
                 ("b", "VARCHAR", out["b"]),
                 ("pp_level_id", "VARCHAR?", out["lv"]),
                 ("pp_method", "VARCHAR?", out["method"]),
@@ -161,7 +159,12 @@ class _Results:
                 ("pp_band_check", "VARCHAR", out["chk"]),
             ]
         )
-        con.execute(f"CREATE OR REPLACE TABLE pp_b AS {select}", params)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE pp_rb AS {select}", params)
+        con.execute(
+            "CREATE OR REPLACE TABLE pp_b AS SELECT DISTINCT p.t, p.b, rb.pp_level_id, "
+            "rb.pp_method, rb.pp_expected_codes, rb.cls, rb.pp_band_check FROM p1 p "
+            "JOIN pp_t m USING (t) JOIN pp_rb rb ON rb.rid = m.rid AND rb.b = p.b"
+        )
 
     def register_statuses(self, con) -> None:
         """``pp_s`` and ``pp_pairs``, once every title of ``p1`` is in ``pp_t`` and every
