@@ -86,9 +86,9 @@ def register_row_view(con) -> None:
     con.execute(
         "CREATE OR REPLACE VIEW pp_rows AS SELECT r.t, r.k, r.p, r.f, r.f_given, r.o, r.a, "
         "r.d, m.pp_profession_id AS pid, m.pp_group_id AS grp, m.st, "
-        "CASE WHEN bb.t IS NULL THEN m.pp_level_id ELSE bb.pp_level_id END AS lv, "
+        "CASE WHEN bb.rid IS NULL THEN m.pp_level_id ELSE bb.pp_level_id END AS lv, "
         "s.code, s.pp_status AS status, s.pp_certainty AS cert, bb.pp_band_check AS band_check "
-        "FROM rw r JOIN pp_t m ON r.t = m.t LEFT JOIN pp_b bb ON r.t = bb.t AND r.b = bb.b "
+        "FROM rw r JOIN pp_t m ON r.t = m.t LEFT JOIN pp_rb bb ON m.rid = bb.rid AND r.b = bb.b "
         "JOIN pp_s s ON coalesce(bb.cls, m.cls) = s.cls AND r.raw = s.raw"
     )
 

@@ -38,6 +38,8 @@ EARLY_MIN_BYTES = 8 << 20
 EARLY_ROWS = 100_000
 #: DuckDB's memory limit when the slim row table is kept (the audit's target is 500 MB RSS).
 SLIM_MEMORY_LIMIT = "300MB"
+#: Titles matched after the first pass are registered in DuckDB this many at a time.
+REGISTER_BATCH = 50_000
 #: How DuckDB names a row that is not valid UTF-8 (2.x; 1.1.x).
 _BAD_TEXT = ("INVALID ENCODING", "INVALID UNICODE")
 
@@ -212,6 +214,10 @@ def audit(
                 res.add(t, matcher.match(t))
                 if i % 2000 == 0:
                     note("matching", i, len(todo))
+                if i % REGISTER_BATCH == 0:
+                    # Hundreds of thousands of titles go to DuckDB in batches: one text
+                    # parameter of them all would double their memory for a moment.
+                    res.register_titles(con)
             note("matching", len(todo), len(todo))
             res.register_titles(con)
             res.register_bands(con)
@@ -467,13 +473,13 @@ def _copy_out(
         band = f"coalesce(r.{_q(band_col)}, '')"
         joins = (
             f"LEFT JOIN pp_t m ON {title} = m.t "
-            f"LEFT JOIN pp_b b ON {title} = b.t AND {band} = b.b "
+            f"LEFT JOIN pp_rb b ON m.rid = b.rid AND {band} = b.b "
             f"LEFT JOIN pp_s s ON coalesce(b.cls, m.cls) = s.cls AND {code} = s.raw"
         )
 
         def col(c: str) -> str:
             if c in ("pp_level_id", "pp_method", "pp_expected_codes"):
-                return f"CASE WHEN b.t IS NULL THEN m.{c} ELSE b.{c} END AS {c}"
+                return f"CASE WHEN b.rid IS NULL THEN m.{c} ELSE b.{c} END AS {c}"
             return f"b.{c}" if c == "pp_band_check" else f"m.{c}"
     else:
         joins = (

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 class _Results:
     """What the audit made of the distinct titles, registered in DuckDB as small tables.
 
-    ``pp_t``: title -> pp_* columns, the reading's status and the title's class;
+    ``pp_t``: title -> pp_* columns, the reading's status, id (``rid``) and class;
     ``pp_s``: (class, raw code) -> clean code and ``pp_status``; ``pp_pairs``: ``p1`` with
     each pair's reading and status, for the summary. A status depends only on the title's
     class (reading status and expected codes) and the code, so it is worked out once per
@@ -118,13 +118,14 @@ class _Results:
         self._titles, self._rids = [], []
 
     def register_bands(self, con) -> None:
-        """``pp_b``: for each (title, band) of ``p1`` whose title is matched, what the band
+        """``pp_rb``: for each (reading, band) of a matched title of ``p1``, what the band
         does (``bands.band_level``): the level after it, its method, expected codes, class
         and ``pp_band_check``. Empty when the file has no band column.
 
         A band's effect depends on the reading, not the title, so it is worked out once per
-        distinct (reading, band) and DuckDB spreads it over the titles: with hundreds of
-        thousands of titles no per-title list passes through Python.
+        distinct (reading, band): the passes join ``pp_t`` (which keeps the reading's
+        ``rid``) to it on (``rid``, band), and no per-title list passes through Python,
+        however many titles the file has.
         """
         from .bands import band_level
 
@@ -159,20 +160,15 @@ class _Results:
                 ("pp_band_check", "VARCHAR", out["chk"]),
             ]
         )
-        con.execute(f"CREATE OR REPLACE TEMP TABLE pp_rb AS {select}", params)
-        con.execute(
-            "CREATE OR REPLACE TABLE pp_b AS SELECT DISTINCT p.t, p.b, rb.pp_level_id, "
-            "rb.pp_method, rb.pp_expected_codes, rb.cls, rb.pp_band_check FROM p1 p "
-            "JOIN pp_t m USING (t) JOIN pp_rb rb ON rb.rid = m.rid AND rb.b = p.b"
-        )
+        con.execute(f"CREATE OR REPLACE TABLE pp_rb AS {select}", params)
 
     def register_statuses(self, con) -> None:
         """``pp_s`` and ``pp_pairs``, once every title of ``p1`` is in ``pp_t`` and every
-        (title, band) in ``pp_b``."""
+        (reading, band) in ``pp_rb``."""
         class_list = list(self._classes)
         keys = con.execute(
             "SELECT DISTINCT coalesce(bb.cls, m.cls), p.raw FROM p1 p JOIN pp_t m USING (t) "
-            "LEFT JOIN pp_b bb ON p.t = bb.t AND p.b = bb.b"
+            "LEFT JOIN pp_rb bb ON m.rid = bb.rid AND p.b = bb.b"
         ).fetchall()
         codes, statuses, certainty = [], [], []
         for c, raw in keys:
@@ -194,14 +190,14 @@ class _Results:
         con.execute(f"CREATE OR REPLACE TABLE pp_s AS {select}", params)
         # One row per (title, raw code, band): the reading after the band, and the status.
         con.execute(
-            "CREATE OR REPLACE TABLE pp_triples AS SELECT p.t, p.raw, p.b, p.n, p.k1, p.k2, "
+            "CREATE OR REPLACE VIEW pp_triples AS SELECT p.t, p.raw, p.b, p.n, p.k1, p.k2, "
             "m.st, m.pp_profession_id AS pid, m.pp_group_id AS grp, "
-            "CASE WHEN bb.t IS NULL THEN m.pp_level_id ELSE bb.pp_level_id END AS lv, "
-            "CASE WHEN bb.t IS NULL THEN m.pp_expected_codes ELSE bb.pp_expected_codes END "
-            "AS exp, CASE WHEN bb.t IS NULL THEN m.pp_method ELSE bb.pp_method END AS method, "
+            "CASE WHEN bb.rid IS NULL THEN m.pp_level_id ELSE bb.pp_level_id END AS lv, "
+            "CASE WHEN bb.rid IS NULL THEN m.pp_expected_codes ELSE bb.pp_expected_codes END "
+            "AS exp, CASE WHEN bb.rid IS NULL THEN m.pp_method ELSE bb.pp_method END AS method, "
             "bb.pp_band_check AS band_check, s.code, s.pp_status AS status, "
             "s.pp_certainty AS cert FROM p1 p JOIN pp_t m USING (t) "
-            "LEFT JOIN pp_b bb ON p.t = bb.t AND p.b = bb.b "
+            "LEFT JOIN pp_rb bb ON m.rid = bb.rid AND p.b = bb.b "
             "JOIN pp_s s ON coalesce(bb.cls, m.cls) = s.cls AND p.raw = s.raw"
         )
         # The same over the band: one row per (title, raw code, reading).
