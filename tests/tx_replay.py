@@ -7,7 +7,9 @@ property of the answer is a difference, as in the official runner).
 
 Run as a script to print per-suite figures (starts its own server on 127.0.0.1)::
 
-    .venv/bin/python -m tests.tx_replay [-v] [--dump=FOLDER] [suite ...]
+    .venv/bin/python -m tests.tx_replay [-v] [--tight] [--dump=FOLDER] [suite ...]
+
+``--tight`` compares as the runner's -tight mode: no extension of the answer is removed first.
 """
 
 from __future__ import annotations
@@ -220,16 +222,16 @@ def _nearest_miss(item: Any, actual: list, path: str) -> str:
     return reasons[0] if len(reasons) == 1 else f"{path}: no match in array"
 
 
-def scrub(resource: Any) -> Any:
+def scrub(resource: Any, tight: bool = False) -> Any:
     """The answer as the runner compares it (TxTesterScrubbers and TxTesterSorters): no
-    narrative or meta, unmanaged extensions dropped from a ValueSet or OperationOutcome, an
-    OperationOutcome without ``diagnostics``, and a validate-code message's "; "-joined parts
-    sorted."""
+    narrative or meta, unmanaged extensions dropped from a ValueSet or OperationOutcome (none
+    when ``tight``, the runner's -tight mode), an OperationOutcome without ``diagnostics``, and
+    a validate-code message's "; "-joined parts sorted."""
     if not isinstance(resource, dict):
         return resource
     out = {k: v for k, v in resource.items() if k not in ("text", "meta")}
     rtype = out.get("resourceType")
-    if rtype in ("ValueSet", "OperationOutcome"):
+    if rtype in ("ValueSet", "OperationOutcome") and not tight:
         out = _drop_extensions(out)
     if rtype == "OperationOutcome":
         issues = [i for i in out.get("issue", []) if "details" in i or "diagnostics" not in i]
@@ -305,7 +307,11 @@ def _skip_reason(test: dict[str, Any]) -> str | None:
 
 
 def run_suite(
-    client: Any, folder: Path, suite: dict[str, Any], dump: Path | None = None
+    client: Any,
+    folder: Path,
+    suite: dict[str, Any],
+    dump: Path | None = None,
+    tight: bool = False,
 ) -> SuiteResult:
     """Run one suite's tests through ``client`` (an httpx.Client on the server).
 
@@ -313,6 +319,7 @@ def run_suite(
     ``tx-resource``, then the test's profile (``parameters-default.json`` when it names none);
     the answer is scrubbed (``scrub``) and compared with ``compare``. With ``dump``, the
     scrubbed answer of each failing test is written there under the expected file's name.
+    ``tight`` keeps every extension of the answer (the runner's -tight mode).
     """
     result = SuiteResult(suite["name"])
     setup = [_load(folder, rel) for rel in suite.get("setup", []) if (folder / rel).is_file()]
@@ -353,7 +360,7 @@ def run_suite(
             result.failed.append((name, f"HTTP {got}, expected {want}: {response.text[:300]}"))
             continue
         try:
-            actual = scrub(response.json())
+            actual = scrub(response.json(), tight)
         except ValueError:
             result.failed.append((name, "answer is not JSON"))
             continue
@@ -370,7 +377,11 @@ def run_suite(
 
 
 def run_all(
-    base_url: str, folder: Path, suites: list[str] | None = None, dump: Path | None = None
+    base_url: str,
+    folder: Path,
+    suites: list[str] | None = None,
+    dump: Path | None = None,
+    tight: bool = False,
 ) -> list[SuiteResult]:
     import httpx
 
@@ -384,7 +395,7 @@ def run_all(
                 continue
             if not all((folder / rel).is_file() for rel in suite.get("setup", [])):
                 continue  # removed from the shared copy (big/)
-            results.append(run_suite(client, folder, suite, dump))
+            results.append(run_suite(client, folder, suite, dump, tight))
     return results
 
 
@@ -410,9 +421,10 @@ def main(argv: list[str]) -> int:
         return 2
     verbose = "-v" in argv
     dump = next((Path(a.split("=", 1)[1]) for a in argv if a.startswith("--dump=")), None)
+    tight = "--tight" in argv
     suites = [a for a in argv if not a.startswith("-")] or None
     with running_server() as base:
-        results = run_all(base, folder, suites, dump)
+        results = run_all(base, folder, suites, dump, tight)
     print(report(results, verbose))
     return 0
 

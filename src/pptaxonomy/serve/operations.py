@@ -11,6 +11,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from . import concept_extensions
 from .errors import FhirError
 from .params import Params
 from .resources import CodeSystemIndex, Concept, Store, flat_concepts
@@ -569,6 +570,8 @@ class ValueSetMembers:
         """Status warnings of the resources used: "word label" -> (word, type, label)."""
         self.concept_extensions: dict[tuple[str, str], list[dict[str, Any]]] = {}
         """The extensions an include's concept carries (deprecation marks), by (system, code)."""
+        self.concept_designations: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        """The designations an include's concept adds, by (system, code)."""
         self._note_status(vs, "ValueSet", self.label)
         self.items: list[tuple[CodeSystemIndex, Concept]] = []
         compose = vs.get("compose")
@@ -682,6 +685,10 @@ class ValueSetMembers:
                     chosen.append(c)
                     if item.get("extension"):
                         self.concept_extensions[(cs.url, c.code)] = item["extension"]
+                    if item.get("designation"):
+                        self.concept_designations[(cs.url, c.code)] = [
+                            _known_extensions_only(d) for d in item["designation"]
+                        ]
         else:
             chosen = list(cs.concepts.values())
         for f in inc.get("filter", []):
@@ -690,6 +697,18 @@ class ValueSetMembers:
         for keys in sets:
             out = [(s, c) for s, c in out if (s.url, c.code) in keys]
         return out
+
+
+def _known_extensions_only(designation: dict[str, Any]) -> dict[str, Any]:
+    """A value set's designation without the extensions FHIR core does not define (a server
+    that does not know an extension does not repeat it)."""
+    exts = [
+        e
+        for e in designation.get("extension", ())
+        if str(e.get("url", "")).startswith(concept_extensions.SD)
+    ]
+    out = {k: v for k, v in designation.items() if k != "extension"}
+    return {"extension": exts, **out} if exts else out
 
 
 def _value_key(element: dict[str, Any]) -> str:
@@ -779,6 +798,12 @@ def _valueset(store: Store, params: Params, vs_id: str | None) -> dict[str, Any]
     return vs
 
 
+def _with_declared_supplements(store: Store, vs: dict[str, Any]) -> Store:
+    """The store with the supplements the value set declares (``valueset-supplement``) merged
+    in, as ``useSupplement`` would; one not held answers 404 "Required supplement not found"."""
+    return store.supplemented(concept_extensions.supplements_declared(vs))
+
+
 def _tokens(text: str) -> list[str]:
     return [t for t in re.split(r"[^0-9a-z]+", text.lower()) if t]
 
@@ -813,6 +838,7 @@ def expand(
 ) -> dict[str, Any]:
     """ValueSet/$expand with filter, count, offset, includeDesignations and activeOnly."""
     vs = _valueset(store, params, vs_id)
+    store = _with_declared_supplements(store, vs)
     members = ValueSetMembers(store, vs, params)
     items = members.items
     if params.bool("activeOnly"):
@@ -842,8 +868,10 @@ def expand(
     for cs, c in page:
         # The version is in the used-codesystem parameter, as the HL7 test cases expect.
         entry: dict[str, Any] = {"system": cs.url}
-        if (cs.url, c.code) in members.concept_extensions:
-            entry["extension"] = members.concept_extensions[(cs.url, c.code)]
+        vs_extensions = members.concept_extensions.get((cs.url, c.code), [])
+        copied = concept_extensions.copied(c.extensions, vs_extensions)
+        if copied:
+            entry["extension"] = copied
         if c.abstract:
             entry["abstract"] = True
         if c.inactive:
@@ -851,9 +879,17 @@ def expand(
         entry["code"] = c.code
         if c.display:
             entry["display"] = c.display
-        if designations and c.designations:
-            entry["designation"] = c.designations
+        if designations:
+            extra = members.concept_designations.get((cs.url, c.code), [])
+            if c.designations or extra:
+                entry["designation"] = [*c.designations, *extra]
         props = _expansion_properties(cs, c, wanted, declared)
+        given = {p["code"] for p in props}
+        from_extensions = concept_extensions.properties(c.extensions, vs_extensions)
+        for code, (key, value) in from_extensions.items():
+            if code not in given:
+                props.append({"code": code, key: value})
+                declared.setdefault(code, concept_extensions.PROPERTY_URI[code])
         if props:
             entry["property"] = props
         contains.append(entry)
@@ -900,6 +936,12 @@ def expand(
     # read gives the definition, and the HL7 test cases never require it (they omit what the
     # server applied, such as compose.inactive, and rewrite what it resolved, a #contained).
     out = {k: v for k, v in vs.items() if k not in ("expansion", "text", "compose", "description")}
+    # The value set's own standards status is reported as a warning-* parameter instead.
+    kept = [e for e in vs.get("extension", ()) if e.get("url") != STANDARDS_STATUS]
+    if kept:
+        out["extension"] = kept
+    else:
+        out.pop("extension", None)
     out["expansion"] = expansion
     return out
 
@@ -944,6 +986,7 @@ def _typed(value: str) -> Any:
 def validate_code_vs(store: Store, params: Params, vs_id: str | None = None) -> dict[str, Any]:
     """ValueSet/$validate-code for a code, a Coding or a CodeableConcept."""
     vs = _valueset(store, params, vs_id)
+    store = _with_declared_supplements(store, vs)
     members = ValueSetMembers(store, vs, params, missing_ok=True)
     if params.bool("activeOnly"):
         members.items = [(cs, c) for cs, c in members.items if not c.inactive]

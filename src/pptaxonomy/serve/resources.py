@@ -38,6 +38,8 @@ class Concept:
     parents: list[str] = field(default_factory=list)
     children: list[str] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
+    extensions: list[dict[str, Any]] = field(default_factory=list)
+    """The concept's extensions (a merged supplement's after the code system's own)."""
 
     def prop(self, code: str) -> list[Any]:
         return [_prop_value(p) for p in self.properties if p.get("code") == code]
@@ -95,6 +97,7 @@ class CodeSystemIndex:
                 designations=designations,
                 properties=props,
                 parents=list(dict.fromkeys(parents)),
+                extensions=list(item.get("extension") or []),
             )
             concept.labels = [
                 t for t in [item.get("display"), *(d.get("value") for d in designations)] if t
@@ -210,6 +213,8 @@ class Store:
                     f"A definition for CodeSystem '{target}' (supplemented by {canonical}) "
                     "could not be found",
                 )
+            if _canonical(supplement) in base.get("used_supplements", []):
+                continue  # already merged (useSupplement and the value set both name it)
             merged[target] = _merge_supplement(base, supplement)
         return self.overlay(list(merged.values()))
 
@@ -256,11 +261,15 @@ class Store:
         return index
 
 
+def _canonical(resource: dict[str, Any]) -> str:
+    """A resource's url|version (url alone when it has no version)."""
+    version = resource.get("version")
+    return resource.get("url", "") + (f"|{version}" if version else "")
+
+
 def _merge_supplement(base: dict[str, Any], supplement: dict[str, Any]) -> dict[str, Any]:
     """``base`` with ``supplement``'s property definitions, designations and properties."""
-    label = supplement.get("url", "") + (
-        f"|{supplement['version']}" if supplement.get("version") else ""
-    )
+    label = _canonical(supplement)
     extra = {c.get("code"): c for c in flat_concepts(supplement.get("concept") or [])}
 
     def merge(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -271,6 +280,8 @@ def _merge_supplement(base: dict[str, Any], supplement: dict[str, Any]) -> dict[
             if add:
                 item["designation"] = [*item.get("designation", []), *add.get("designation", [])]
                 item["property"] = [*item.get("property", []), *add.get("property", [])]
+                if add.get("extension"):
+                    item["extension"] = [*item.get("extension", []), *add["extension"]]
             if item.get("concept"):
                 item["concept"] = merge(item["concept"])
             out.append(item)
