@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .errors import FhirError
@@ -307,6 +308,18 @@ def flat_concepts(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+FHIR_CORE = Path(__file__).with_name("fhir_core")
+"""FHIR R4 core CodeSystems and ValueSets the server holds (their source: its README.md)."""
+
+
+def fhir_core_resources() -> list[dict[str, Any]]:
+    """The FHIR R4 core definitions in ``fhir_core/`` (administrative-gender and
+    publication-status, with their value sets), in file-name order."""
+    return [
+        json.loads(path.read_text(encoding="utf-8")) for path in sorted(FHIR_CORE.glob("*.json"))
+    ]
+
+
 def load_store() -> tuple[Store, Any]:
     """The server's store, generated from the packaged taxonomy; also returns the taxonomy."""
     from ..export import fhir, fhir_codesystems
@@ -319,6 +332,8 @@ def load_store() -> tuple[Store, Any]:
         store.add(json.loads(data))
     for system in inputs.target_systems():
         store.add(json.loads(fhir.conceptmap(inputs, system)))
+    for resource in fhir_core_resources():
+        store.add(resource)
     tax = inputs.tax
     labels = {p.id: [lab.text for lab in p.labels] for p in tax.professions.values()}
     store.labels = {fhir_codesystems.TAXONOMY_CODESYSTEM: labels}
