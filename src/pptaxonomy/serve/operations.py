@@ -348,7 +348,7 @@ def _validate(
                 "cannot be validated. A system should be provided", base or "code"))  # fmt: skip
             shown = shown or (coding, None, None)
             continue
-        cs = store.codesystem(system, coding.get("version"))
+        cs = store.codesystem(system, _version_for(params, system, coding, members))
         if cs is None:
             shown = shown or (coding, None, None)
             if members is not None and system in members.unknown_systems:
@@ -475,6 +475,29 @@ def _validate(
     if issues:
         out.append(("issues", {"resourceType": "OperationOutcome", "issue": issues}))
     return parameters(*out)
+
+
+def _pins(params: Params | None, name: str, system: str) -> str | None:
+    """The version a ``system-version`` / ``force-system-version`` parameter gives ``system``."""
+    for pin in params.all(name) if params is not None else ():
+        if isinstance(pin, str) and pin.startswith(system + "|"):
+            return pin.split("|", 1)[1]
+    return None
+
+
+def _version_for(
+    params: Params, system: str, coding: dict[str, Any], members: ValueSetMembers | None
+) -> str | None:
+    """The code system version a coding is checked against: ``force-system-version``, else
+    the coding's own, else the one the value set's expansion used, else ``system-version``,
+    else None (the newest)."""
+    forced = _pins(params, "force-system-version", system)
+    if forced or coding.get("version"):
+        return forced or coding["version"]
+    used = members.used.get(system) if members is not None else None
+    if used and "|" in used:
+        return used.split("|", 1)[1]
+    return _pins(params, "system-version", system)
 
 
 def _unknown_import(
@@ -643,7 +666,7 @@ class ValueSetMembers:
                 continue
             if other is None:
                 raise FhirError(
-                    404, "not-found", f"A definition for the value set '{ref}' could not be found"
+                    404, "not-found", f"A definition for the value Set '{ref}' could not be found"
                 )
             child = ValueSetMembers(store, other, params, depth + 1, self.missing_ok)
             if not ref.startswith("#"):
@@ -659,11 +682,8 @@ class ValueSetMembers:
         if not system:
             keys = set.intersection(*sets) if sets else set()
             return [(cs, c) for cs, c in first or () if (cs.url, c.code) in keys]
-        version = inc.get("version")
-        if params is not None and not version:
-            for pin in params.all("system-version") + params.all("force-system-version"):
-                if isinstance(pin, str) and pin.startswith(system + "|"):
-                    version = pin.split("|", 1)[1]
+        version = _pins(params, "force-system-version", system) or inc.get("version")
+        version = version or _pins(params, "system-version", system)
         cs = store.codesystem(system, version)
         if cs is None and self.missing_ok:
             self.unknown_systems.add(system)
@@ -790,7 +810,7 @@ def _valueset(store: Store, params: Params, vs_id: str | None) -> dict[str, Any]
     vs = store.find("ValueSet", url, params.str("valueSetVersion"))
     if vs is None:
         raise FhirError(
-            404, "not-found", f"A definition for the value set '{url}' could not be found"
+            404, "not-found", f"A definition for the value Set '{url}' could not be found"
         )
     return vs
 
