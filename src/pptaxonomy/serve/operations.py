@@ -810,7 +810,11 @@ def _valueset(store: Store, params: Params, vs_id: str | None) -> dict[str, Any]
     vs = store.find("ValueSet", url, params.str("valueSetVersion"))
     if vs is None:
         raise FhirError(
-            404, "not-found", f"A definition for the value Set '{url}' could not be found"
+            404,
+            "not-found",
+            f"A definition for the value Set '{url}"
+            + (f"|{params.str('valueSetVersion')}" if params.str("valueSetVersion") else "")
+            + "' could not be found",
         )
     return vs
 
