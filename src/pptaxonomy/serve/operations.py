@@ -924,7 +924,13 @@ def expand(
             "activeOnly",
             "excludeNested",
             "displayLanguage",
+            "system-version",
+            "force-system-version",
+            "check-system-version",
         ):
+            if name.endswith("system-version"):
+                eparams.append({"name": name, "valueUri": str(value)})
+                continue
             eparams.append(
                 _param(
                     name,

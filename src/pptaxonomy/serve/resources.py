@@ -141,6 +141,17 @@ class CodeSystemIndex:
         return seen
 
 
+def version_matches(pattern: str, version: str) -> bool:
+    """Does ``version`` fit ``pattern``: equal, or a prefix of its dot-separated parts
+    (``1.0`` fits 1.0.0), where an ``x`` or ``*`` part fits any (``1.x.x`` fits 1.2.0)?"""
+    if pattern == version:
+        return True
+    want, have = pattern.split("."), version.split(".")
+    if len(want) > len(have):
+        return False
+    return all(w in ("x", "X", "*") or w == h for w, h in zip(want, have, strict=False))
+
+
 def _version_key(v: str | None) -> tuple:
     parts = []
     for piece in (v or "").replace("-", ".").split("."):
@@ -237,9 +248,8 @@ class Store:
         for r in versions:
             if r.get("version") == version:
                 return r
-        # A version like 1.0 or 1.x matches 1.0.0 / the newest 1.*.
-        prefix = version.rstrip("x").rstrip(".")
-        matches = [r for r in versions if str(r.get("version", "")).startswith(prefix + ".")]
+        # A version like 1.0, 1.x or 1.x.x matches 1.0.0 / the newest 1.*.
+        matches = [r for r in versions if version_matches(version, str(r.get("version", "")))]
         return matches[-1] if matches else None
 
     def versions(self, rtype: str, url: str) -> list[str]:
