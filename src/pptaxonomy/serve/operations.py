@@ -14,7 +14,7 @@ from typing import Any
 from . import concept_extensions, safe_regex
 from .errors import FhirError
 from .params import Params
-from .resources import CodeSystemIndex, Concept, Store, flat_concepts
+from .resources import CodeSystemIndex, Concept, Store, flat_concepts, version_matches
 
 TX_ISSUE = "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type"
 CONCEPT_PROPERTIES = "http://hl7.org/fhir/concept-properties"
@@ -348,7 +348,38 @@ def _validate(
                 "cannot be validated. A system should be provided", base or "code"))  # fmt: skip
             shown = shown or (coding, None, None)
             continue
-        cs = store.codesystem(system, _version_for(params, system, coding, members))
+        given_version = coding.get("version")
+        pinned = members.pinned.get(system) if members is not None else None
+        mismatch = bool(
+            pinned
+            and given_version
+            and not version_matches(pinned, given_version)
+            and not _pins(params, "force-system-version", system)
+        )
+        if mismatch:
+            # The value set fixes another version: the code is checked against that one.
+            used = members.used.get(system, "")
+            cs = store.codesystem(system, used.split("|", 1)[1] if "|" in used else None)
+        else:
+            cs = store.codesystem(system, _version_for(params, system, coding, members))
+        known = store.versions("CodeSystem", system)
+        if cs is None and known and given_version:
+            issues.append(_issue("error", "not-found", "not-found",
+                f"A definition for CodeSystem '{system}' version '{given_version}' could not be "
+                f"found, so the code cannot be validated. Valid versions: {_or_list(known)}",
+                where("system")))  # fmt: skip
+            extra.append(("x-caused-by-unknown-system", f"{system}|{given_version}"))
+            default = store.codesystem(system, _version_for(params, system, {}, members))
+            if members is not None and not pinned and default is not None:
+                notes.append(_issue("warning", "invalid", "vs-invalid",
+                    f"The code system '{system}' version '{default.version}' for the versionless "
+                    f"include in the ValueSet include is different to the one in the value "
+                    f"('{given_version}')", where("version")))  # fmt: skip
+            found = default.get(code) if default is not None else None
+            if shown is None or shown[1] is None:
+                shown = (coding, found, default) if found else (coding, None, None)
+                shown_display = found.display if found else None
+            continue
         if cs is None:
             shown = shown or (coding, None, None)
             if members is not None and system in members.unknown_systems:
@@ -385,6 +416,12 @@ def _validate(
             shown = shown or (coding, None, cs)
             continue
         ok = True
+        if mismatch:
+            issues.append(_issue("error", "invalid", "vs-invalid",
+                f"The code system '{system}' version '{cs.version}' in the ValueSet include is "
+                f"different to the one in the value ('{given_version}')",
+                where("version")))  # fmt: skip
+            ok = False
         if concept.code != code:
             msg = (
                 f"The code '{code}' differs from the correct code '{concept.code}' by case. "
@@ -475,6 +512,11 @@ def _validate(
     if issues:
         out.append(("issues", {"resourceType": "OperationOutcome", "issue": issues}))
     return parameters(*out)
+
+
+def _or_list(items: list[str]) -> str:
+    """``a``, ``a or b``, ``a, b or c``: the versions a message lists."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
 def _pins(params: Params | None, name: str, system: str) -> str | None:
@@ -583,6 +625,8 @@ class ValueSetMembers:
         """The value sets a ``#id`` reference in the compose names."""
         self.unknown_valuesets: list[str] = []
         """Value sets the compose imports that this server does not know."""
+        self.pinned: dict[str, str] = {}
+        """Code systems an include names with a version: url -> that version (or pattern)."""
         self.used: dict[str, str] = {}
         """Code systems the expansion drew on: url -> url|version."""
         self.codesystems: list[CodeSystemIndex] = []
@@ -672,6 +716,7 @@ class ValueSetMembers:
             if not ref.startswith("#"):
                 self.used_valuesets[child.url] = child.label
             self.used.update(child.used)
+            self.pinned.update(child.pinned)
             self.codesystems += child.codesystems
             self.used_valuesets.update(child.used_valuesets)
             self.statuses.update(child.statuses)
@@ -694,6 +739,8 @@ class ValueSetMembers:
                 404, "not-found", f"A definition for CodeSystem {what} could not be found"
             )
         self.used[cs.url] = f"{cs.url}|{cs.version}" if cs.version else cs.url
+        if inc.get("version"):
+            self.pinned[cs.url] = inc["version"]
         self.codesystems.append(cs)
         self._note_status(cs.resource, "CodeSystem", self.used[cs.url])
         if inc.get("concept"):
