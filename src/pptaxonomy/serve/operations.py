@@ -349,17 +349,16 @@ def _validate(
             shown = shown or (coding, None, None)
             continue
         given_version = coding.get("version")
-        pinned = members.pinned.get(system) if members is not None else None
+        pinned = members.pinned.get(system, []) if members is not None else []
         mismatch = bool(
             pinned
             and given_version
-            and not version_matches(pinned, given_version)
+            and not any(version_matches(p, given_version) for p in pinned)
             and not _pins(params, "force-system-version", system)
         )
         if mismatch:
             # The value set fixes another version: the code is checked against that one.
-            used = members.used.get(system, "")
-            cs = store.codesystem(system, used.split("|", 1)[1] if "|" in used else None)
+            cs = store.codesystem(system, pinned[0])
         else:
             cs = store.codesystem(system, _version_for(params, system, coding, members))
         known = store.versions("CodeSystem", system)
@@ -625,8 +624,8 @@ class ValueSetMembers:
         """The value sets a ``#id`` reference in the compose names."""
         self.unknown_valuesets: list[str] = []
         """Value sets the compose imports that this server does not know."""
-        self.pinned: dict[str, str] = {}
-        """Code systems an include names with a version: url -> that version (or pattern)."""
+        self.pinned: dict[str, list[str]] = {}
+        """Code systems includes name with a version: url -> those versions (or patterns)."""
         self.used: dict[str, str] = {}
         """Code systems the expansion drew on: url -> url|version."""
         self.codesystems: list[CodeSystemIndex] = []
@@ -661,7 +660,8 @@ class ValueSetMembers:
         for i, exc in enumerate(compose.get("exclude", [])):
             where = f"ValueSet.compose.exclude[{i}]"
             excluded.update(
-                (cs.url, c.code) for cs, c in self._select(store, exc, params, depth, where)
+                (cs.url, c.code)
+                for cs, c in self._select(store, exc, params, depth, where, exclude=True)
             )
         if compose.get("inactive") is False:
             self.items = [(cs, c) for cs, c in self.items if not c.inactive]
@@ -684,8 +684,16 @@ class ValueSetMembers:
         )
 
     def _select(
-        self, store: Store, inc: dict[str, Any], params: Params | None, depth: int, where: str
+        self,
+        store: Store,
+        inc: dict[str, Any],
+        params: Params | None,
+        depth: int,
+        where: str,
+        exclude: bool = False,
     ):
+        """The (code system, concept) pairs an include (or an ``exclude``) selects; an
+        exclude does not change which code system versions the value set uses."""
         for k, f in enumerate(inc.get("filter", [])):
             if f.get("value") is None:
                 raise FhirError(
@@ -716,7 +724,8 @@ class ValueSetMembers:
             if not ref.startswith("#"):
                 self.used_valuesets[child.url] = child.label
             self.used.update(child.used)
-            self.pinned.update(child.pinned)
+            for url, versions in child.pinned.items():
+                self.pinned.setdefault(url, []).extend(versions)
             self.codesystems += child.codesystems
             self.used_valuesets.update(child.used_valuesets)
             self.statuses.update(child.statuses)
@@ -738,9 +747,13 @@ class ValueSetMembers:
             raise FhirError(
                 404, "not-found", f"A definition for CodeSystem {what} could not be found"
             )
-        self.used[cs.url] = f"{cs.url}|{cs.version}" if cs.version else cs.url
-        if inc.get("version"):
-            self.pinned[cs.url] = inc["version"]
+        label = f"{cs.url}|{cs.version}" if cs.version else cs.url
+        if exclude:
+            self.used.setdefault(cs.url, label)
+        else:
+            self.used[cs.url] = label
+        if inc.get("version") and not exclude:
+            self.pinned.setdefault(cs.url, []).append(inc["version"])
         self.codesystems.append(cs)
         self._note_status(cs.resource, "CodeSystem", self.used[cs.url])
         if inc.get("concept"):
