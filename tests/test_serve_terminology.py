@@ -145,7 +145,9 @@ def test_a_supplement_the_value_set_declares_is_applied(http):
 
 
 def test_fhir_core_administrative_gender_is_held_and_excludes_apply(http):
-    r = http.get("/ValueSet/$expand", params={"url": "http://hl7.org/fhir/ValueSet/administrative-gender"})
+    r = http.get(
+        "/ValueSet/$expand", params={"url": "http://hl7.org/fhir/ValueSet/administrative-gender"}
+    )
     assert r.status_code == 200, r.text
     expansion = r.json()["expansion"]
     assert [c["code"] for c in expansion["contains"]] == ["male", "female", "other", "unknown"]
@@ -192,9 +194,9 @@ def _pinned_valueset(version: str) -> dict:
 
 def test_validate_code_follows_the_version_the_value_set_fixes(http):
     def validate(pin: str, coding: dict) -> dict:
-        r = _post(http, "/ValueSet/$validate-code",
-                  {"name": "valueSet", "resource": _pinned_valueset(pin)},
-                  {"name": "coding", "valueCoding": coding}, resources=tuple(VERSIONED))  # fmt: skip
+        vs = {"name": "valueSet", "resource": _pinned_valueset(pin)}
+        given = {"name": "coding", "valueCoding": coding}
+        r = _post(http, "/ValueSet/$validate-code", vs, given, resources=tuple(VERSIONED))
         assert r.status_code == 200, r.text
         return _by_name(r.json())
 
