@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from . import concept_extensions, safe_regex
@@ -885,8 +886,20 @@ def _with_declared_supplements(store: Store, vs: dict[str, Any]) -> Store:
     return store.supplemented(concept_extensions.supplements_declared(vs))
 
 
+_WORD_SPLIT = re.compile(r"[^0-9a-z]+")
+
+
 def _tokens(text: str) -> list[str]:
-    return [t for t in re.split(r"[^0-9a-z]+", text.lower()) if t]
+    return [t for t in _WORD_SPLIT.split(text.lower()) if t]
+
+
+@lru_cache(maxsize=65_536)
+def _label_index(label: str) -> tuple[frozenset[str], str, str]:
+    """A label's word prefixes (every prefix of every word), its first word and its
+    lower-cased text: computed once per label, not per typeahead request."""
+    words = _tokens(label)
+    prefixes = frozenset(w[:i] for w in words for i in range(1, len(w) + 1))
+    return prefixes, words[0] if words else "", label.lower().strip()
 
 
 def _filter_rank(
@@ -896,14 +909,15 @@ def _filter_rank(
     words = _tokens(text)
     if not words:
         return items
+    wanted = text.lower().strip()
     ranked = []
     for cs, c in items:
         best = None
         for label in [*c.labels, c.code]:
-            lw = _tokens(label)
-            if all(any(x.startswith(w) for x in lw) for w in words):
-                exact = label.lower().strip() == text.lower().strip()
-                starts = bool(lw) and lw[0].startswith(words[0])
+            prefixes, first, lowered = _label_index(label)
+            if all(w in prefixes for w in words):
+                exact = lowered == wanted
+                starts = first.startswith(words[0])
                 rank = (0 if exact else 1 if starts else 2, len(label))
                 best = rank if best is None or rank < best else best
         if c.code in matched:
