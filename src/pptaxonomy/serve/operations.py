@@ -237,6 +237,14 @@ def _display_languages(params: Params, vs: dict[str, Any] | None) -> list[str]:
     """The languages a display should be in, first choice first: the ``displayLanguage``
     parameter, else the value set's own displayLanguage expansion parameter, else the
     request's Accept-Language, else the value set's language; [] when none is asked for."""
+    text = _display_language_asked(params, vs) or (vs or {}).get("language")
+    tags = [t.split(";")[0].strip().lower() for t in (text or "").split(",")]
+    return [t for t in dict.fromkeys(tags) if t and t != "*"]
+
+
+def _display_language_asked(params: Params, vs: dict[str, Any] | None) -> str | None:
+    """The display language an expansion reports it was asked for, as it was asked: the
+    ``displayLanguage`` parameter, else the value set's own, else Accept-Language."""
     text = params.str("displayLanguage")
     compose = (vs or {}).get("compose") or {}
     for ext in compose.get("extension", ()) if not text else ():
@@ -245,9 +253,7 @@ def _display_languages(params: Params, vs: dict[str, Any] | None) -> list[str]:
             "displayLanguage"
         ):
             text = parts.get("value", {}).get("valueCode")
-    text = text or params.accept_language or (vs or {}).get("language")
-    tags = [t.split(";")[0].strip().lower() for t in (text or "").split(",")]
-    return [t for t in dict.fromkeys(tags) if t and t != "*"]
+    return text or params.accept_language or None
 
 
 def _displays_in(cs: CodeSystemIndex, concept: Concept, languages: list[str]) -> list[str]:
@@ -997,7 +1003,6 @@ def expand(
             "includeDesignations",
             "activeOnly",
             "excludeNested",
-            "displayLanguage",
             "system-version",
             "force-system-version",
             "check-system-version",
@@ -1013,6 +1018,9 @@ def expand(
                     else _typed(value),
                 )
             )
+    language = _display_language_asked(params, vs)
+    if language:
+        eparams.append({"name": "displayLanguage", "valueCode": language})
     for used in sorted(members.used.values()):
         eparams.append({"name": "used-codesystem", "valueUri": used})
     for used in sorted({u for cs in members.codesystems for u in cs.used_supplements}):
