@@ -242,6 +242,25 @@ def _display_languages(params: Params, vs: dict[str, Any] | None) -> list[str]:
     return [t for t in dict.fromkeys(tags) if t and t != "*"]
 
 
+BCP47 = "urn:ietf:bcp:47"
+
+
+def _designation_wanted(designation: dict[str, Any], wanted: list[str]) -> bool:
+    """Does a designation fit the ``designation`` parameters (``urn:ietf:bcp:47|lang`` for
+    exactly that language tag, ``system|code`` for a use)? All do when none is given."""
+    if not wanted:
+        return True
+    use = designation.get("use") or {}
+    language = str(designation.get("language") or "").lower()
+    for w in wanted:
+        system, _, code = w.partition("|")
+        if system == BCP47 and language == code.lower():  # exact: de is not de-CH
+            return True
+        if system != BCP47 and use.get("system") == system and use.get("code") == code:
+            return True
+    return False
+
+
 def _display_language_asked(params: Params, vs: dict[str, Any] | None) -> str | None:
     """The display language an expansion reports it was asked for, as it was asked: the
     ``displayLanguage`` parameter, else the value set's own, else Accept-Language."""
@@ -963,6 +982,12 @@ def expand(
         )
     page = items[offset : offset + count if count is not None else None]
     designations = params.bool("includeDesignations")
+    languages = _display_languages(params, vs)
+    # "*; q=0" in the languages asked for: no other language is acceptable, so a concept
+    # without a display in one of them is listed without a display.
+    wanted_designations = [str(v) for v in params.all("designation")]
+    asked = _display_language_asked(params, vs) or ""
+    no_fallback = bool(re.search(r"\*\s*;\s*q\s*=\s*0(\.0*)?(\s|,|$)", asked))
     wanted = [str(v) for v in params.all("property")]
     declared: dict[str, str] = {}
     contains = []
@@ -978,12 +1003,24 @@ def expand(
         if c.inactive:
             entry["inactive"] = True
         entry["code"] = c.code
-        if c.display:
-            entry["display"] = c.display
+        shown = _displays_in(cs, c, languages) if languages else []
+        display = shown[0] if shown else None if no_fallback else c.display
+        if display:
+            entry["display"] = display
         if designations:
             extra = members.concept_designations.get((cs.url, c.code), [])
-            if c.designations or extra:
-                entry["designation"] = [*c.designations, *extra]
+            listed = [*c.designations, *extra]
+            if display != c.display and c.display:
+                # A designation became the display: the code system's own display is now
+                # one of the designations, the preferred term in its language.
+                listed = [d for d in listed if d.get("value") != display]
+                own = {"value": c.display, "use": PREFERRED}
+                if cs.resource.get("language"):
+                    own = {"language": cs.resource["language"], **own}
+                listed.append(own)
+            listed = [d for d in listed if _designation_wanted(d, wanted_designations)]
+            if listed:
+                entry["designation"] = listed
         props = _expansion_properties(cs, c, wanted, declared)
         given = {p["code"] for p in props}
         from_extensions = concept_extensions.properties(c.extensions, vs_extensions)
@@ -1003,6 +1040,7 @@ def expand(
             "includeDesignations",
             "activeOnly",
             "excludeNested",
+            "designation",
             "system-version",
             "force-system-version",
             "check-system-version",
