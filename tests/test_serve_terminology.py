@@ -242,3 +242,32 @@ def test_a_catastrophic_regex_filter_is_answered_at_once_and_a_backreference_ref
     assert r.status_code == 400
     assert r.json()["issue"][0]["code"] == "invalid"
     assert "back-references" in r.json()["issue"][0]["details"]["text"]
+
+
+def test_expansion_display_follows_the_language_asked_for(http):
+    cs = {"resourceType": "CodeSystem", "url": "http://example.org/cs/lang", "language": "en",
+          "status": "active", "content": "complete",
+          "concept": [{"code": "c1", "display": "Display 1",
+                       "designation": [{"language": "de", "value": "Anzeige 1"},
+                                       {"language": "de-CH", "value": "Anzeige 1 (CH)"}]},
+                      {"code": "c2", "display": "Display 2"}]}  # fmt: skip
+    vs = {"resourceType": "ValueSet", "url": "http://example.org/vs/lang", "status": "active",
+          "compose": {"include": [{"system": cs["url"]}]}}  # fmt: skip
+
+    def expand(*params: dict) -> dict:
+        r = _post(http, "/ValueSet/$expand", {"name": "url", "valueUri": vs["url"]},
+                  {"name": "includeDesignations", "valueBoolean": True}, *params,
+                  resources=(cs, vs))  # fmt: skip
+        assert r.status_code == 200, r.text
+        return {e["code"]: e for e in r.json()["expansion"]["contains"]}
+
+    got = expand({"name": "displayLanguage", "valueCode": "de"})
+    assert got["c1"]["display"] == "Anzeige 1"
+    assert {"language": "en", "value": "Display 1"} in [
+        {k: d[k] for k in ("language", "value")} for d in got["c1"]["designation"]
+    ]  # the code system's own display is now a designation
+    assert got["c2"]["display"] == "Display 2"  # no German: the default display
+    got = expand({"name": "displayLanguage", "valueCode": "de,*; q=0"})
+    assert "display" not in got["c2"]  # no other language is acceptable
+    got = expand({"name": "designation", "valueString": "urn:ietf:bcp:47|de"})
+    assert got["c1"]["designation"] == [{"language": "de", "value": "Anzeige 1"}]  # not de-CH
