@@ -41,6 +41,9 @@ class Concept:
     labels: list[str] = field(default_factory=list)
     extensions: list[dict[str, Any]] = field(default_factory=list)
     """The concept's extensions (a merged supplement's after the code system's own)."""
+    not_selectable_codes: frozenset[str] = frozenset({"notSelectable"})
+    """The property codes that mean notSelectable in its code system (``notSelectable`` and
+    any declared with the concept-properties#notSelectable URI)."""
 
     def prop(self, code: str) -> list[Any]:
         return [_prop_value(p) for p in self.properties if p.get("code") == code]
@@ -57,7 +60,11 @@ class Concept:
 
     @property
     def abstract(self) -> bool:
-        return any(v is True for v in self.prop("notSelectable"))
+        return any(
+            p.get("valueBoolean") is True
+            for p in self.properties
+            if p.get("code") in self.not_selectable_codes
+        )
 
 
 class CodeSystemIndex:
@@ -73,9 +80,13 @@ class CodeSystemIndex:
         self.concepts: dict[str, Concept] = {}
         self._lower: dict[str, str] = {}
         parent_props = {"parent"}
+        not_selectable = {"notSelectable"}
         for p in resource.get("property", ()) or ():
             if p.get("uri") == "http://hl7.org/fhir/concept-properties#parent":
                 parent_props.add(p.get("code", "parent"))
+            if p.get("uri") == "http://hl7.org/fhir/concept-properties#notSelectable":
+                not_selectable.add(p.get("code", "notSelectable"))
+        self._not_selectable = frozenset(not_selectable)
         self._walk(resource.get("concept") or [], None, parent_props)
         for c in self.concepts.values():
             for parent in c.parents:
@@ -99,6 +110,7 @@ class CodeSystemIndex:
                 properties=props,
                 parents=list(dict.fromkeys(parents)),
                 extensions=list(item.get("extension") or []),
+                not_selectable_codes=self._not_selectable,
             )
             concept.labels = [
                 t for t in [item.get("display"), *(d.get("value") for d in designations)] if t
