@@ -45,18 +45,25 @@ def test_replay_runs_every_case_of_a_suite_on_a_real_server():
     assert len(result.passed) == 6, result.failed  # 6 of 6 on 2 December 2026
 
 
-# Floors measured on 2 December 2026 (docs/serve.md); a regression below one fails here.
+# Floors measured on 3 December 2026 (docs/serve.md); a regression below one fails here.
 FLOORS = {
     "simple-cases": 14,
-    "parameters": 30,
+    "parameters": 32,
     "validation": 52,
     "errors": 7,
     "deprecated": 10,
     "inactive": 12,
     "translate": 2,
-    "exclude": 4,
+    "exclude": 8,
     "search": 5,
+    "version": 129,
+    "regex-bad": 2,
+    "language": 25,
+    "notSelectable": 49,
 }
+# In the runner's -tight mode (no extension scrubbed) two more pass: parameters'
+# enum-definitions3 and deprecated's vs-deprecation want extensions non-tight mode removes.
+TIGHT_FLOORS = {"parameters": 33, "deprecated": 11}
 
 
 @needs_cases
@@ -66,6 +73,30 @@ def test_replay_keeps_each_suite_at_or_above_its_floor():
     assert {r.name for r in results} == set(FLOORS)
     below = {r.name: r.failed for r in results if len(r.passed) < FLOORS[r.name]}
     assert not below, below
+
+
+@needs_cases
+def test_replay_in_tight_mode_keeps_its_floors():
+    with running_server() as base:
+        results = run_all(base, FOLDER, list(TIGHT_FLOORS), tight=True)
+    below = {r.name: r.failed for r in results if len(r.passed) < TIGHT_FLOORS[r.name]}
+    assert not below, below
+
+
+def test_tight_scrub_keeps_every_extension_and_pattern_mode_allows_more():
+    from tests.tx_replay import scrub
+
+    vs = {
+        "resourceType": "ValueSet",
+        "extension": [{"url": "http://example.org/x", "valueString": "y"}],
+    }
+    assert "extension" not in scrub(vs)  # not on the runner's kept list
+    assert scrub(vs, tight=True)["extension"] == vs["extension"]
+    expected = {"a": 1, "items": [{"code": "x"}]}
+    actual = {"a": 1, "b": 2, "items": [{"code": "y"}, {"code": "x", "more": True}]}
+    assert compare(expected, actual) is not None
+    assert compare(expected, actual, pattern=True) is None  # /metadata is compared so
+    assert compare(expected, {"a": 1, "items": [{"code": "y"}]}, pattern=True) is not None
 
 
 def test_scrub_drops_what_the_runner_drops_and_sorts_message_parts():

@@ -7,7 +7,9 @@ property of the answer is a difference, as in the official runner).
 
 Run as a script to print per-suite figures (starts its own server on 127.0.0.1)::
 
-    .venv/bin/python -m tests.tx_replay [-v] [--dump=FOLDER] [suite ...]
+    .venv/bin/python -m tests.tx_replay [-v] [--tight] [--dump=FOLDER] [suite ...]
+
+``--tight`` compares as the runner's -tight mode: no extension of the answer is removed first.
 """
 
 from __future__ import annotations
@@ -136,8 +138,12 @@ def _excluded(value: Any) -> bool:
     return isinstance(value, dict) and "$only$" in value and not _flag_applies(value["$only$"])
 
 
-def compare(expected: Any, actual: Any, path: str = "") -> str | None:
-    """None when ``actual`` fits the template ``expected``, else the first difference."""
+def compare(expected: Any, actual: Any, path: str = "", pattern: bool = False) -> str | None:
+    """None when ``actual`` fits the template ``expected``, else the first difference.
+
+    ``pattern`` is the runner's pattern mode (``CompareUtilities.setPatternMode``, which it
+    uses for /metadata and TerminologyCapabilities only): properties the template does not
+    name are allowed, and an array need only hold an item for each of the template's."""
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
             return f"{path}: expected an object, got {actual!r:.60}"
@@ -146,7 +152,7 @@ def compare(expected: Any, actual: Any, path: str = "") -> str | None:
         for key in actual:
             # A name in $optional-properties$ that the template leaves out may still be sent
             # (e.g. an expansion's compose): it is not compared.
-            if key not in expected and key not in optional:
+            if key not in expected and key not in optional and not pattern:
                 return f"{path}.{key}: unexpected property"
         for key, value in expected.items():
             if key.startswith("$") and key.endswith("$"):
@@ -161,14 +167,14 @@ def compare(expected: Any, actual: Any, path: str = "") -> str | None:
                 if not isinstance(actual[key], list) or len(actual[key]) != len(value):
                     return f"{path}.{key}: array item count differs"
                 continue
-            why = compare(value, actual[key], f"{path}.{key}")
+            why = compare(value, actual[key], f"{path}.{key}", pattern)
             if why:
                 return why
         return None
     if isinstance(expected, list):
         if not isinstance(actual, list):
             return f"{path}: expected an array"
-        return _compare_arrays(expected, actual, path)
+        return _compare_arrays(expected, actual, path, pattern)
     if isinstance(expected, str):
         return None if _string_ok(expected, actual) else f"{path}: {actual!r} != {expected!r}"
     if isinstance(expected, bool) or isinstance(actual, bool):
@@ -185,18 +191,21 @@ def _label(item: Any) -> str:
     return repr(item)[:40]
 
 
-def _compare_arrays(expected: list, actual: list, path: str) -> str | None:
+def _compare_arrays(expected: list, actual: list, path: str, pattern: bool = False) -> str | None:
     """Array order never matters (the test cases' readme); every answer item must be used."""
     expected = [e for e in expected if not _excluded(e)]
     required = [e for e in expected if not _optional(e)]
-    if len(actual) > len(expected) or len(actual) < len(required):
+    if (len(actual) > len(expected) and not pattern) or len(actual) < len(required):
         return (
             f"{path}: {len(actual)} items, expected {len(required)}"
             + (f" to {len(expected)}" if len(expected) != len(required) else "")
             + f" (answer: {', '.join(_label(a) for a in actual)})"
         )
     used: set[int] = set()
-    fits = [[j for j, a in enumerate(actual) if compare(item, a) is None] for item in expected]
+    fits = [
+        [j for j, a in enumerate(actual) if compare(item, a, pattern=pattern) is None]
+        for item in expected
+    ]
     # Required items first, the most constrained first, so a loose item cannot take the only
     # answer a strict one fits.
     order = sorted(range(len(expected)), key=lambda i: (_optional(expected[i]), len(fits[i])))
@@ -206,30 +215,30 @@ def _compare_arrays(expected: list, actual: list, path: str) -> str | None:
         if hit is None:
             if _optional(item):
                 continue
-            return _nearest_miss(item, actual, f"{path}[{_label(item)}]")
+            return _nearest_miss(item, actual, f"{path}[{_label(item)}]", pattern)
         used.add(hit)
     extra = [j for j in range(len(actual)) if j not in used]
-    if extra:
+    if extra and not pattern:
         return f"{path}[{_label(actual[extra[0]])}]: unexpected array item"
     return None
 
 
-def _nearest_miss(item: Any, actual: list, path: str) -> str:
+def _nearest_miss(item: Any, actual: list, path: str, pattern: bool = False) -> str:
     same = [a for a in actual if _label(a) == _label(item)] or actual
-    reasons = [compare(item, a, path) for a in same]
+    reasons = [compare(item, a, path, pattern) for a in same]
     return reasons[0] if len(reasons) == 1 else f"{path}: no match in array"
 
 
-def scrub(resource: Any) -> Any:
+def scrub(resource: Any, tight: bool = False) -> Any:
     """The answer as the runner compares it (TxTesterScrubbers and TxTesterSorters): no
-    narrative or meta, unmanaged extensions dropped from a ValueSet or OperationOutcome, an
-    OperationOutcome without ``diagnostics``, and a validate-code message's "; "-joined parts
-    sorted."""
+    narrative or meta, unmanaged extensions dropped from a ValueSet or OperationOutcome (none
+    when ``tight``, the runner's -tight mode), an OperationOutcome without ``diagnostics``, and
+    a validate-code message's "; "-joined parts sorted."""
     if not isinstance(resource, dict):
         return resource
     out = {k: v for k, v in resource.items() if k not in ("text", "meta")}
     rtype = out.get("resourceType")
-    if rtype in ("ValueSet", "OperationOutcome"):
+    if rtype in ("ValueSet", "OperationOutcome") and not tight:
         out = _drop_extensions(out)
     if rtype == "OperationOutcome":
         issues = [i for i in out.get("issue", []) if "details" in i or "diagnostics" not in i]
@@ -305,7 +314,11 @@ def _skip_reason(test: dict[str, Any]) -> str | None:
 
 
 def run_suite(
-    client: Any, folder: Path, suite: dict[str, Any], dump: Path | None = None
+    client: Any,
+    folder: Path,
+    suite: dict[str, Any],
+    dump: Path | None = None,
+    tight: bool = False,
 ) -> SuiteResult:
     """Run one suite's tests through ``client`` (an httpx.Client on the server).
 
@@ -313,6 +326,7 @@ def run_suite(
     ``tx-resource``, then the test's profile (``parameters-default.json`` when it names none);
     the answer is scrubbed (``scrub``) and compared with ``compare``. With ``dump``, the
     scrubbed answer of each failing test is written there under the expected file's name.
+    ``tight`` keeps every extension of the answer (the runner's -tight mode).
     """
     result = SuiteResult(suite["name"])
     setup = [_load(folder, rel) for rel in suite.get("setup", []) if (folder / rel).is_file()]
@@ -353,11 +367,11 @@ def run_suite(
             result.failed.append((name, f"HTTP {got}, expected {want}: {response.text[:300]}"))
             continue
         try:
-            actual = scrub(response.json())
+            actual = scrub(response.json(), tight)
         except ValueError:
             result.failed.append((name, "answer is not JSON"))
             continue
-        why = compare(expected, actual)
+        why = compare(expected, actual, pattern=op in ("metadata", "term-caps"))
         if why:
             result.failed.append((name, why))
             if dump is not None:
@@ -370,7 +384,11 @@ def run_suite(
 
 
 def run_all(
-    base_url: str, folder: Path, suites: list[str] | None = None, dump: Path | None = None
+    base_url: str,
+    folder: Path,
+    suites: list[str] | None = None,
+    dump: Path | None = None,
+    tight: bool = False,
 ) -> list[SuiteResult]:
     import httpx
 
@@ -384,7 +402,7 @@ def run_all(
                 continue
             if not all((folder / rel).is_file() for rel in suite.get("setup", [])):
                 continue  # removed from the shared copy (big/)
-            results.append(run_suite(client, folder, suite, dump))
+            results.append(run_suite(client, folder, suite, dump, tight))
     return results
 
 
@@ -410,9 +428,10 @@ def main(argv: list[str]) -> int:
         return 2
     verbose = "-v" in argv
     dump = next((Path(a.split("=", 1)[1]) for a in argv if a.startswith("--dump=")), None)
+    tight = "--tight" in argv
     suites = [a for a in argv if not a.startswith("-")] or None
     with running_server() as base:
-        results = run_all(base, folder, suites, dump)
+        results = run_all(base, folder, suites, dump, tight)
     print(report(results, verbose))
     return 0
 

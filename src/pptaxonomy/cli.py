@@ -541,6 +541,7 @@ def serve_cmd(host: str, port: int) -> None:
       curl 'http://127.0.0.1:8080/CodeSystem/$lookup?system=https://w3id.org/pptaxonomy/fhir/CodeSystem/pptaxonomy&code=clinical-psychologist'
     """
     try:
+        import re2  # noqa: F401  (google-re2: regex filters in linear time)
         import starlette  # noqa: F401
         import uvicorn  # noqa: F401
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
+from . import concept_extensions, safe_regex
 from .errors import FhirError
 from .params import Params
-from .resources import CodeSystemIndex, Concept, Store, flat_concepts
+from .resources import CodeSystemIndex, Concept, Store, flat_concepts, version_matches
 
 TX_ISSUE = "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type"
 CONCEPT_PROPERTIES = "http://hl7.org/fhir/concept-properties"
@@ -235,6 +237,33 @@ def _display_languages(params: Params, vs: dict[str, Any] | None) -> list[str]:
     """The languages a display should be in, first choice first: the ``displayLanguage``
     parameter, else the value set's own displayLanguage expansion parameter, else the
     request's Accept-Language, else the value set's language; [] when none is asked for."""
+    text = _display_language_asked(params, vs) or (vs or {}).get("language")
+    tags = [t.split(";")[0].strip().lower() for t in (text or "").split(",")]
+    return [t for t in dict.fromkeys(tags) if t and t != "*"]
+
+
+BCP47 = "urn:ietf:bcp:47"
+
+
+def _designation_wanted(designation: dict[str, Any], wanted: list[str]) -> bool:
+    """Does a designation fit the ``designation`` parameters (``urn:ietf:bcp:47|lang`` for
+    exactly that language tag, ``system|code`` for a use)? All do when none is given."""
+    if not wanted:
+        return True
+    use = designation.get("use") or {}
+    language = str(designation.get("language") or "").lower()
+    for w in wanted:
+        system, _, code = w.partition("|")
+        if system == BCP47 and language == code.lower():  # exact: de is not de-CH
+            return True
+        if system != BCP47 and use.get("system") == system and use.get("code") == code:
+            return True
+    return False
+
+
+def _display_language_asked(params: Params, vs: dict[str, Any] | None) -> str | None:
+    """The display language an expansion reports it was asked for, as it was asked: the
+    ``displayLanguage`` parameter, else the value set's own, else Accept-Language."""
     text = params.str("displayLanguage")
     compose = (vs or {}).get("compose") or {}
     for ext in compose.get("extension", ()) if not text else ():
@@ -243,9 +272,7 @@ def _display_languages(params: Params, vs: dict[str, Any] | None) -> list[str]:
             "displayLanguage"
         ):
             text = parts.get("value", {}).get("valueCode")
-    text = text or params.accept_language or (vs or {}).get("language")
-    tags = [t.split(";")[0].strip().lower() for t in (text or "").split(",")]
-    return [t for t in dict.fromkeys(tags) if t and t != "*"]
+    return text or params.accept_language or None
 
 
 def _displays_in(cs: CodeSystemIndex, concept: Concept, languages: list[str]) -> list[str]:
@@ -347,7 +374,37 @@ def _validate(
                 "cannot be validated. A system should be provided", base or "code"))  # fmt: skip
             shown = shown or (coding, None, None)
             continue
-        cs = store.codesystem(system, coding.get("version"))
+        given_version = coding.get("version")
+        pinned = members.pinned.get(system, []) if members is not None else []
+        mismatch = bool(
+            pinned
+            and given_version
+            and not any(version_matches(p, given_version) for p in pinned)
+            and not _pins(params, "force-system-version", system)
+        )
+        if mismatch:
+            # The value set fixes another version: the code is checked against that one.
+            cs = store.codesystem(system, pinned[0])
+        else:
+            cs = store.codesystem(system, _version_for(params, system, coding, members))
+        known = store.versions("CodeSystem", system)
+        if cs is None and known and given_version:
+            issues.append(_issue("error", "not-found", "not-found",
+                f"A definition for CodeSystem '{system}' version '{given_version}' could not be "
+                f"found, so the code cannot be validated. Valid versions: {_or_list(known)}",
+                where("system")))  # fmt: skip
+            extra.append(("x-caused-by-unknown-system", f"{system}|{given_version}"))
+            default = store.codesystem(system, _version_for(params, system, {}, members))
+            if members is not None and not pinned and default is not None:
+                notes.append(_issue("warning", "invalid", "vs-invalid",
+                    f"The code system '{system}' version '{default.version}' for the versionless "
+                    f"include in the ValueSet include is different to the one in the value "
+                    f"('{given_version}')", where("version")))  # fmt: skip
+            found = default.get(code) if default is not None else None
+            if shown is None or shown[1] is None:
+                shown = (coding, found, default) if found else (coding, None, None)
+                shown_display = found.display if found else None
+            continue
         if cs is None:
             shown = shown or (coding, None, None)
             if members is not None and system in members.unknown_systems:
@@ -384,6 +441,12 @@ def _validate(
             shown = shown or (coding, None, cs)
             continue
         ok = True
+        if mismatch:
+            issues.append(_issue("error", "invalid", "vs-invalid",
+                f"The code system '{system}' version '{cs.version}' in the ValueSet include is "
+                f"different to the one in the value ('{given_version}')",
+                where("version")))  # fmt: skip
+            ok = False
         if concept.code != code:
             msg = (
                 f"The code '{code}' differs from the correct code '{concept.code}' by case. "
@@ -476,6 +539,34 @@ def _validate(
     return parameters(*out)
 
 
+def _or_list(items: list[str]) -> str:
+    """``a``, ``a or b``, ``a, b or c``: the versions a message lists."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def _pins(params: Params | None, name: str, system: str) -> str | None:
+    """The version a ``system-version`` / ``force-system-version`` parameter gives ``system``."""
+    for pin in params.all(name) if params is not None else ():
+        if isinstance(pin, str) and pin.startswith(system + "|"):
+            return pin.split("|", 1)[1]
+    return None
+
+
+def _version_for(
+    params: Params, system: str, coding: dict[str, Any], members: ValueSetMembers | None
+) -> str | None:
+    """The code system version a coding is checked against: ``force-system-version``, else
+    the coding's own, else the one the value set's expansion used, else ``system-version``,
+    else None (the newest)."""
+    forced = _pins(params, "force-system-version", system)
+    if forced or coding.get("version"):
+        return forced or coding["version"]
+    used = members.used.get(system) if members is not None else None
+    if used and "|" in used:
+        return used.split("|", 1)[1]
+    return _pins(params, "system-version", system)
+
+
 def _unknown_import(
     store: Store, codings: list[dict[str, Any]], cc: dict | None, missing: list[str]
 ) -> dict[str, Any]:
@@ -559,6 +650,8 @@ class ValueSetMembers:
         """The value sets a ``#id`` reference in the compose names."""
         self.unknown_valuesets: list[str] = []
         """Value sets the compose imports that this server does not know."""
+        self.pinned: dict[str, list[str]] = {}
+        """Code systems includes name with a version: url -> those versions (or patterns)."""
         self.used: dict[str, str] = {}
         """Code systems the expansion drew on: url -> url|version."""
         self.codesystems: list[CodeSystemIndex] = []
@@ -569,6 +662,8 @@ class ValueSetMembers:
         """Status warnings of the resources used: "word label" -> (word, type, label)."""
         self.concept_extensions: dict[tuple[str, str], list[dict[str, Any]]] = {}
         """The extensions an include's concept carries (deprecation marks), by (system, code)."""
+        self.concept_designations: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        """The designations an include's concept adds, by (system, code)."""
         self._note_status(vs, "ValueSet", self.label)
         self.items: list[tuple[CodeSystemIndex, Concept]] = []
         compose = vs.get("compose")
@@ -591,7 +686,8 @@ class ValueSetMembers:
         for i, exc in enumerate(compose.get("exclude", [])):
             where = f"ValueSet.compose.exclude[{i}]"
             excluded.update(
-                (cs.url, c.code) for cs, c in self._select(store, exc, params, depth, where)
+                (cs.url, c.code)
+                for cs, c in self._select(store, exc, params, depth, where, exclude=True)
             )
         if compose.get("inactive") is False:
             self.items = [(cs, c) for cs, c in self.items if not c.inactive]
@@ -614,8 +710,16 @@ class ValueSetMembers:
         )
 
     def _select(
-        self, store: Store, inc: dict[str, Any], params: Params | None, depth: int, where: str
+        self,
+        store: Store,
+        inc: dict[str, Any],
+        params: Params | None,
+        depth: int,
+        where: str,
+        exclude: bool = False,
     ):
+        """The (code system, concept) pairs an include (or an ``exclude``) selects; an
+        exclude does not change which code system versions the value set uses."""
         for k, f in enumerate(inc.get("filter", [])):
             if f.get("value") is None:
                 raise FhirError(
@@ -627,6 +731,8 @@ class ValueSetMembers:
                     expression=f"{where}.filter[{k}]",
                 )
         sets: list[set[tuple[str, str]]] = []
+        first: list[tuple[CodeSystemIndex, Concept]] | None = None
+        """The first imported value set's members, in its order (the expansion keeps it)."""
         for ref in inc.get("valueSet", []):
             if ref.startswith("#"):
                 other = self.contained.get(ref[1:])
@@ -638,30 +744,26 @@ class ValueSetMembers:
                 continue
             if other is None:
                 raise FhirError(
-                    404, "not-found", f"A definition for the value set '{ref}' could not be found"
+                    404, "not-found", f"A definition for the value Set '{ref}' could not be found"
                 )
             child = ValueSetMembers(store, other, params, depth + 1, self.missing_ok)
             if not ref.startswith("#"):
                 self.used_valuesets[child.url] = child.label
             self.used.update(child.used)
+            for url, versions in child.pinned.items():
+                self.pinned.setdefault(url, []).extend(versions)
             self.codesystems += child.codesystems
             self.used_valuesets.update(child.used_valuesets)
             self.statuses.update(child.statuses)
             self.unknown_systems |= child.unknown_systems
             sets.append(child._keys)
+            first = child.items if first is None else first
         system = inc.get("system")
         if not system:
             keys = set.intersection(*sets) if sets else set()
-            return [
-                (store.codesystem(s), store.codesystem(s).get(c))
-                for s, c in sorted(keys)
-                if store.codesystem(s)
-            ]
-        version = inc.get("version")
-        if params is not None and not version:
-            for pin in params.all("system-version") + params.all("force-system-version"):
-                if isinstance(pin, str) and pin.startswith(system + "|"):
-                    version = pin.split("|", 1)[1]
+            return [(cs, c) for cs, c in first or () if (cs.url, c.code) in keys]
+        version = _pins(params, "force-system-version", system) or inc.get("version")
+        version = version or _pins(params, "system-version", system)
         cs = store.codesystem(system, version)
         if cs is None and self.missing_ok:
             self.unknown_systems.add(system)
@@ -671,7 +773,13 @@ class ValueSetMembers:
             raise FhirError(
                 404, "not-found", f"A definition for CodeSystem {what} could not be found"
             )
-        self.used[cs.url] = f"{cs.url}|{cs.version}" if cs.version else cs.url
+        label = f"{cs.url}|{cs.version}" if cs.version else cs.url
+        if exclude:
+            self.used.setdefault(cs.url, label)
+        else:
+            self.used[cs.url] = label
+        if inc.get("version") and not exclude:
+            self.pinned.setdefault(cs.url, []).append(inc["version"])
         self.codesystems.append(cs)
         self._note_status(cs.resource, "CodeSystem", self.used[cs.url])
         if inc.get("concept"):
@@ -682,6 +790,10 @@ class ValueSetMembers:
                     chosen.append(c)
                     if item.get("extension"):
                         self.concept_extensions[(cs.url, c.code)] = item["extension"]
+                    if item.get("designation"):
+                        self.concept_designations[(cs.url, c.code)] = [
+                            _known_extensions_only(d) for d in item["designation"]
+                        ]
         else:
             chosen = list(cs.concepts.values())
         for f in inc.get("filter", []):
@@ -690,6 +802,18 @@ class ValueSetMembers:
         for keys in sets:
             out = [(s, c) for s, c in out if (s.url, c.code) in keys]
         return out
+
+
+def _known_extensions_only(designation: dict[str, Any]) -> dict[str, Any]:
+    """A value set's designation without the extensions FHIR core does not define (a server
+    that does not know an extension does not repeat it)."""
+    exts = [
+        e
+        for e in designation.get("extension", ())
+        if str(e.get("url", "")).startswith(concept_extensions.SD)
+    ]
+    out = {k: v for k, v in designation.items() if k != "extension"}
+    return {"extension": exts, **out} if exts else out
 
 
 def _value_key(element: dict[str, Any]) -> str:
@@ -755,11 +879,9 @@ def _filter_ok(cs: CodeSystemIndex, c: Concept, f: dict[str, Any]) -> bool:
     raise FhirError(400, "not-supported", f"The filter operation {op!r} is not supported")
 
 
-def _regex(value: str) -> re.Pattern[str]:
-    try:
-        return re.compile(value)
-    except re.error as exc:
-        raise FhirError(400, "invalid", f"The regex {value!r} is not valid: {exc}") from None
+def _regex(value: str) -> Any:
+    """A filter's regex, compiled for linear-time matching (``safe_regex``)."""
+    return safe_regex.compile_filter(value)
 
 
 def _valueset(store: Store, params: Params, vs_id: str | None) -> dict[str, Any]:
@@ -774,13 +896,35 @@ def _valueset(store: Store, params: Params, vs_id: str | None) -> dict[str, Any]
     vs = store.find("ValueSet", url, params.str("valueSetVersion"))
     if vs is None:
         raise FhirError(
-            404, "not-found", f"A definition for the value set '{url}' could not be found"
+            404,
+            "not-found",
+            f"A definition for the value Set '{url}"
+            + (f"|{params.str('valueSetVersion')}" if params.str("valueSetVersion") else "")
+            + "' could not be found",
         )
     return vs
 
 
+def _with_declared_supplements(store: Store, vs: dict[str, Any]) -> Store:
+    """The store with the supplements the value set declares (``valueset-supplement``) merged
+    in, as ``useSupplement`` would; one not held answers 404 "Required supplement not found"."""
+    return store.supplemented(concept_extensions.supplements_declared(vs))
+
+
+_WORD_SPLIT = re.compile(r"[^0-9a-z]+")
+
+
 def _tokens(text: str) -> list[str]:
-    return [t for t in re.split(r"[^0-9a-z]+", text.lower()) if t]
+    return [t for t in _WORD_SPLIT.split(text.lower()) if t]
+
+
+@lru_cache(maxsize=65_536)
+def _label_index(label: str) -> tuple[frozenset[str], str, str]:
+    """A label's word prefixes (every prefix of every word), its first word and its
+    lower-cased text: computed once per label, not per typeahead request."""
+    words = _tokens(label)
+    prefixes = frozenset(w[:i] for w in words for i in range(1, len(w) + 1))
+    return prefixes, words[0] if words else "", label.lower().strip()
 
 
 def _filter_rank(
@@ -790,14 +934,15 @@ def _filter_rank(
     words = _tokens(text)
     if not words:
         return items
+    wanted = text.lower().strip()
     ranked = []
     for cs, c in items:
         best = None
         for label in [*c.labels, c.code]:
-            lw = _tokens(label)
-            if all(any(x.startswith(w) for x in lw) for w in words):
-                exact = label.lower().strip() == text.lower().strip()
-                starts = bool(lw) and lw[0].startswith(words[0])
+            prefixes, first, lowered = _label_index(label)
+            if all(w in prefixes for w in words):
+                exact = lowered == wanted
+                starts = first.startswith(words[0])
                 rank = (0 if exact else 1 if starts else 2, len(label))
                 best = rank if best is None or rank < best else best
         if c.code in matched:
@@ -813,6 +958,7 @@ def expand(
 ) -> dict[str, Any]:
     """ValueSet/$expand with filter, count, offset, includeDesignations and activeOnly."""
     vs = _valueset(store, params, vs_id)
+    store = _with_declared_supplements(store, vs)
     members = ValueSetMembers(store, vs, params)
     items = members.items
     if params.bool("activeOnly"):
@@ -836,24 +982,52 @@ def expand(
         )
     page = items[offset : offset + count if count is not None else None]
     designations = params.bool("includeDesignations")
+    languages = _display_languages(params, vs)
+    # "*; q=0" in the languages asked for: no other language is acceptable, so a concept
+    # without a display in one of them is listed without a display.
+    wanted_designations = [str(v) for v in params.all("designation")]
+    asked = _display_language_asked(params, vs) or ""
+    no_fallback = bool(re.search(r"\*\s*;\s*q\s*=\s*0(\.0*)?(\s|,|$)", asked))
     wanted = [str(v) for v in params.all("property")]
     declared: dict[str, str] = {}
     contains = []
     for cs, c in page:
         # The version is in the used-codesystem parameter, as the HL7 test cases expect.
         entry: dict[str, Any] = {"system": cs.url}
-        if (cs.url, c.code) in members.concept_extensions:
-            entry["extension"] = members.concept_extensions[(cs.url, c.code)]
+        vs_extensions = members.concept_extensions.get((cs.url, c.code), [])
+        copied = concept_extensions.copied(c.extensions, vs_extensions)
+        if copied:
+            entry["extension"] = copied
         if c.abstract:
             entry["abstract"] = True
         if c.inactive:
             entry["inactive"] = True
         entry["code"] = c.code
-        if c.display:
-            entry["display"] = c.display
-        if designations and c.designations:
-            entry["designation"] = c.designations
+        shown = _displays_in(cs, c, languages) if languages else []
+        display = shown[0] if shown else None if no_fallback else c.display
+        if display:
+            entry["display"] = display
+        if designations:
+            extra = members.concept_designations.get((cs.url, c.code), [])
+            listed = [*c.designations, *extra]
+            if display != c.display and c.display:
+                # A designation became the display: the code system's own display is now
+                # one of the designations, the preferred term in its language.
+                listed = [d for d in listed if d.get("value") != display]
+                own = {"value": c.display, "use": PREFERRED}
+                if cs.resource.get("language"):
+                    own = {"language": cs.resource["language"], **own}
+                listed.append(own)
+            listed = [d for d in listed if _designation_wanted(d, wanted_designations)]
+            if listed:
+                entry["designation"] = listed
         props = _expansion_properties(cs, c, wanted, declared)
+        given = {p["code"] for p in props}
+        from_extensions = concept_extensions.properties(c.extensions, vs_extensions)
+        for code, (key, value) in from_extensions.items():
+            if code not in given:
+                props.append({"code": code, key: value})
+                declared.setdefault(code, concept_extensions.PROPERTY_URI[code])
         if props:
             entry["property"] = props
         contains.append(entry)
@@ -866,8 +1040,14 @@ def expand(
             "includeDesignations",
             "activeOnly",
             "excludeNested",
-            "displayLanguage",
+            "designation",
+            "system-version",
+            "force-system-version",
+            "check-system-version",
         ):
+            if name.endswith("system-version"):
+                eparams.append({"name": name, "valueUri": str(value)})
+                continue
             eparams.append(
                 _param(
                     name,
@@ -876,6 +1056,9 @@ def expand(
                     else _typed(value),
                 )
             )
+    language = _display_language_asked(params, vs)
+    if language:
+        eparams.append({"name": "displayLanguage", "valueCode": language})
     for used in sorted(members.used.values()):
         eparams.append({"name": "used-codesystem", "valueUri": used})
     for used in sorted({u for cs in members.codesystems for u in cs.used_supplements}):
@@ -888,9 +1071,10 @@ def expand(
         "identifier": f"urn:uuid:{uuid.uuid4()}",
         "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00"),
         "total": total,
-        "offset": offset,
         "parameter": eparams,
     }
+    if params.get("offset") is not None or params.get("count") is not None:
+        expansion["offset"] = offset  # only for a paged request (the HL7 cases want it so)
     if declared:
         # R5's expansion.property, as the HL7 test cases expect it of an R4 server too.
         expansion["property"] = [{"code": k, "uri": u} for k, u in declared.items()]
@@ -900,6 +1084,12 @@ def expand(
     # read gives the definition, and the HL7 test cases never require it (they omit what the
     # server applied, such as compose.inactive, and rewrite what it resolved, a #contained).
     out = {k: v for k, v in vs.items() if k not in ("expansion", "text", "compose", "description")}
+    # The value set's own standards status is reported as a warning-* parameter instead.
+    kept = [e for e in vs.get("extension", ()) if e.get("url") != STANDARDS_STATUS]
+    if kept:
+        out["extension"] = kept
+    else:
+        out.pop("extension", None)
     out["expansion"] = expansion
     return out
 
@@ -944,6 +1134,7 @@ def _typed(value: str) -> Any:
 def validate_code_vs(store: Store, params: Params, vs_id: str | None = None) -> dict[str, Any]:
     """ValueSet/$validate-code for a code, a Coding or a CodeableConcept."""
     vs = _valueset(store, params, vs_id)
+    store = _with_declared_supplements(store, vs)
     members = ValueSetMembers(store, vs, params, missing_ok=True)
     if params.bool("activeOnly"):
         members.items = [(cs, c) for cs, c in members.items if not c.inactive]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .errors import FhirError
@@ -38,6 +39,11 @@ class Concept:
     parents: list[str] = field(default_factory=list)
     children: list[str] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
+    extensions: list[dict[str, Any]] = field(default_factory=list)
+    """The concept's extensions (a merged supplement's after the code system's own)."""
+    not_selectable_codes: frozenset[str] = frozenset({"notSelectable"})
+    """The property codes that mean notSelectable in its code system (``notSelectable`` and
+    any declared with the concept-properties#notSelectable URI)."""
 
     def prop(self, code: str) -> list[Any]:
         return [_prop_value(p) for p in self.properties if p.get("code") == code]
@@ -54,7 +60,11 @@ class Concept:
 
     @property
     def abstract(self) -> bool:
-        return any(v is True for v in self.prop("notSelectable"))
+        return any(
+            p.get("valueBoolean") is True
+            for p in self.properties
+            if p.get("code") in self.not_selectable_codes
+        )
 
 
 class CodeSystemIndex:
@@ -70,9 +80,13 @@ class CodeSystemIndex:
         self.concepts: dict[str, Concept] = {}
         self._lower: dict[str, str] = {}
         parent_props = {"parent"}
+        not_selectable = {"notSelectable"}
         for p in resource.get("property", ()) or ():
             if p.get("uri") == "http://hl7.org/fhir/concept-properties#parent":
                 parent_props.add(p.get("code", "parent"))
+            if p.get("uri") == "http://hl7.org/fhir/concept-properties#notSelectable":
+                not_selectable.add(p.get("code", "notSelectable"))
+        self._not_selectable = frozenset(not_selectable)
         self._walk(resource.get("concept") or [], None, parent_props)
         for c in self.concepts.values():
             for parent in c.parents:
@@ -95,6 +109,8 @@ class CodeSystemIndex:
                 designations=designations,
                 properties=props,
                 parents=list(dict.fromkeys(parents)),
+                extensions=list(item.get("extension") or []),
+                not_selectable_codes=self._not_selectable,
             )
             concept.labels = [
                 t for t in [item.get("display"), *(d.get("value") for d in designations)] if t
@@ -135,6 +151,17 @@ class CodeSystemIndex:
             seen.add(c)
             todo.extend(self.concepts[c].children)
         return seen
+
+
+def version_matches(pattern: str, version: str) -> bool:
+    """Does ``version`` fit ``pattern``: equal, or a prefix of its dot-separated parts
+    (``1.0`` fits 1.0.0), where an ``x`` or ``*`` part fits any (``1.x.x`` fits 1.2.0)?"""
+    if pattern == version:
+        return True
+    want, have = pattern.split("."), version.split(".")
+    if len(want) > len(have):
+        return False
+    return all(w in ("x", "X", "*") or w == h for w, h in zip(want, have, strict=False))
 
 
 def _version_key(v: str | None) -> tuple:
@@ -210,6 +237,8 @@ class Store:
                     f"A definition for CodeSystem '{target}' (supplemented by {canonical}) "
                     "could not be found",
                 )
+            if _canonical(supplement) in base.get("used_supplements", []):
+                continue  # already merged (useSupplement and the value set both name it)
             merged[target] = _merge_supplement(base, supplement)
         return self.overlay(list(merged.values()))
 
@@ -231,9 +260,8 @@ class Store:
         for r in versions:
             if r.get("version") == version:
                 return r
-        # A version like 1.0 or 1.x matches 1.0.0 / the newest 1.*.
-        prefix = version.rstrip("x").rstrip(".")
-        matches = [r for r in versions if str(r.get("version", "")).startswith(prefix + ".")]
+        # A version like 1.0, 1.x or 1.x.x matches 1.0.0 / the newest 1.*.
+        matches = [r for r in versions if version_matches(version, str(r.get("version", "")))]
         return matches[-1] if matches else None
 
     def versions(self, rtype: str, url: str) -> list[str]:
@@ -256,11 +284,15 @@ class Store:
         return index
 
 
+def _canonical(resource: dict[str, Any]) -> str:
+    """A resource's url|version (url alone when it has no version)."""
+    version = resource.get("version")
+    return resource.get("url", "") + (f"|{version}" if version else "")
+
+
 def _merge_supplement(base: dict[str, Any], supplement: dict[str, Any]) -> dict[str, Any]:
     """``base`` with ``supplement``'s property definitions, designations and properties."""
-    label = supplement.get("url", "") + (
-        f"|{supplement['version']}" if supplement.get("version") else ""
-    )
+    label = _canonical(supplement)
     extra = {c.get("code"): c for c in flat_concepts(supplement.get("concept") or [])}
 
     def merge(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -271,6 +303,8 @@ def _merge_supplement(base: dict[str, Any], supplement: dict[str, Any]) -> dict[
             if add:
                 item["designation"] = [*item.get("designation", []), *add.get("designation", [])]
                 item["property"] = [*item.get("property", []), *add.get("property", [])]
+                if add.get("extension"):
+                    item["extension"] = [*item.get("extension", []), *add["extension"]]
             if item.get("concept"):
                 item["concept"] = merge(item["concept"])
             out.append(item)
@@ -296,6 +330,18 @@ def flat_concepts(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+FHIR_CORE = Path(__file__).with_name("fhir_core")
+"""FHIR R4 core CodeSystems and ValueSets the server holds (their source: its README.md)."""
+
+
+def fhir_core_resources() -> list[dict[str, Any]]:
+    """The FHIR R4 core definitions in ``fhir_core/`` (administrative-gender and
+    publication-status, with their value sets), in file-name order."""
+    return [
+        json.loads(path.read_text(encoding="utf-8")) for path in sorted(FHIR_CORE.glob("*.json"))
+    ]
+
+
 def load_store() -> tuple[Store, Any]:
     """The server's store, generated from the packaged taxonomy; also returns the taxonomy."""
     from ..export import fhir, fhir_codesystems
@@ -308,6 +354,8 @@ def load_store() -> tuple[Store, Any]:
         store.add(json.loads(data))
     for system in inputs.target_systems():
         store.add(json.loads(fhir.conceptmap(inputs, system)))
+    for resource in fhir_core_resources():
+        store.add(resource)
     tax = inputs.tax
     labels = {p.id: [lab.text for lab in p.labels] for p in tax.professions.values()}
     store.labels = {fhir_codesystems.TAXONOMY_CODESYSTEM: labels}

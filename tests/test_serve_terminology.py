@@ -1,0 +1,273 @@
+"""``pptaxonomy serve``: concept extensions, supplements, FHIR core content, code system versions
+and regex filters, on a real loopback server through httpx (the cases the HL7 suites found)."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from tests.serve_support import running_server
+
+SD = "http://hl7.org/fhir/StructureDefinition/"
+CP = "http://hl7.org/fhir/concept-properties#"
+CS_URL = "http://example.org/cs/ext"
+
+
+@pytest.fixture(scope="module")
+def http():
+    with running_server() as url, httpx.Client(base_url=url, timeout=10) as client:
+        yield client
+
+
+def _post(http, op: str, *params: dict, resources: tuple = ()) -> httpx.Response:
+    body = {
+        "resourceType": "Parameters",
+        "parameter": [*params, *({"name": "tx-resource", "resource": r} for r in resources)],
+    }
+    return http.post(op, json=body)
+
+
+def _by_name(resource: dict) -> dict:
+    out: dict = {}
+    for p in resource["parameter"]:
+        value = next((v for k, v in p.items() if k.startswith("value") or k == "resource"), p)
+        out.setdefault(p["name"], []).append(value)
+    return out
+
+
+CODESYSTEM = {
+    "resourceType": "CodeSystem",
+    "url": CS_URL,
+    "version": "1.0.0",
+    "status": "active",
+    "content": "complete",
+    "concept": [
+        {
+            "code": "a",
+            "display": "A",
+            "extension": [
+                {"url": SD + "codesystem-label", "valueString": "a)"},
+                {"url": SD + "itemWeight", "valueDecimal": 1.5},
+                {"url": SD + "codesystem-conceptOrder", "valueInteger": 2},
+                {"url": SD + "rendering-style", "valueString": "font-weight: bold"},
+                {"url": "http://example.org/unknown-extension", "valueString": "not repeated"},
+            ],
+        },
+        {
+            "code": "b",
+            "display": "B",
+            "extension": [
+                {"url": SD + "codesystem-conceptOrder", "valueInteger": 1},
+                {"url": SD + "structuredefinition-standards-status", "valueCode": "deprecated"},
+            ],
+        },
+    ],
+}
+SUPPLEMENT = {
+    "resourceType": "CodeSystem",
+    "url": "http://example.org/cs/ext-supplement",
+    "version": "0.1.0",
+    "status": "active",
+    "content": "supplement",
+    "supplements": CS_URL,
+    "concept": [{"code": "a", "designation": [{"language": "nl", "value": "aa"}]}],
+}
+
+
+def test_concept_extensions_become_label_weight_order_and_status_properties(http):
+    vs = {
+        "resourceType": "ValueSet",
+        "url": "http://example.org/vs/ext",
+        "status": "active",
+        "compose": {
+            "include": [
+                {
+                    "system": CS_URL,
+                    "concept": [
+                        {
+                            "code": "a",
+                            "extension": [
+                                {"url": SD + "valueset-label", "valueString": "(i)"},
+                                {"url": SD + "valueset-deprecated", "valueBoolean": True},
+                            ],
+                        },
+                        {"code": "b"},
+                    ],
+                }
+            ]
+        },
+    }
+    r = _post(http, "/ValueSet/$expand", {"name": "valueSet", "resource": vs},
+              resources=(CODESYSTEM,))  # fmt: skip
+    assert r.status_code == 200, r.text
+    expansion = r.json()["expansion"]
+    declared = {p["code"]: p["uri"] for p in expansion["property"]}
+    assert declared == {"label": CP + "label", "weight": CP + "itemWeight",
+                        "order": CP + "order", "status": CP + "status"}  # fmt: skip
+    entries = {e["code"]: e for e in expansion["contains"]}
+    props_a = {p["code"]: p for p in entries["a"]["property"]}
+    assert props_a["label"] == {"code": "label", "valueString": "(i)"}  # the value set's wins
+    assert props_a["weight"] == {"code": "weight", "valueDecimal": 1.5}
+    assert props_a["order"] == {"code": "order", "valueDecimal": 2}
+    assert [e["url"] for e in entries["a"]["extension"]] == [
+        SD + "rendering-style",
+        SD + "valueset-deprecated",
+    ]  # copied; the unknown extension and the ones turned into properties are not
+    assert {"code": "status", "valueCode": "deprecated"} in entries["b"]["property"]
+    assert "extension" not in entries["b"]
+
+
+def test_a_supplement_the_value_set_declares_is_applied(http):
+    vs = {
+        "resourceType": "ValueSet",
+        "url": "http://example.org/vs/ext-supplemented",
+        "status": "active",
+        "extension": [{"url": SD + "valueset-supplement", "valueCanonical": SUPPLEMENT["url"]}],
+        "compose": {"include": [{"system": CS_URL}]},
+    }
+    params = ({"name": "url", "valueUri": vs["url"]},
+              {"name": "includeDesignations", "valueBoolean": True})  # fmt: skip
+    r = _post(http, "/ValueSet/$expand", *params, resources=(CODESYSTEM, SUPPLEMENT, vs))
+    assert r.status_code == 200, r.text
+    expansion = r.json()["expansion"]
+    used = [p["valueUri"] for p in expansion["parameter"] if p["name"] == "used-supplement"]
+    assert used == [SUPPLEMENT["url"] + "|0.1.0"]
+    (a,) = [e for e in expansion["contains"] if e["code"] == "a"]
+    assert {"language": "nl", "value": "aa"} in a["designation"]
+    # A supplement the value set names but the server lacks is refused, as useSupplement is.
+    missing = {**vs, "extension": [{"url": SD + "valueset-supplement",
+                                    "valueCanonical": "http://example.org/cs/none"}]}  # fmt: skip
+    r = _post(http, "/ValueSet/$expand", *params, resources=(CODESYSTEM, missing))
+    assert r.status_code == 404
+    assert "Required supplement not found" in r.json()["issue"][0]["details"]["text"]
+
+
+def test_fhir_core_administrative_gender_is_held_and_excludes_apply(http):
+    r = http.get(
+        "/ValueSet/$expand", params={"url": "http://hl7.org/fhir/ValueSet/administrative-gender"}
+    )
+    assert r.status_code == 200, r.text
+    expansion = r.json()["expansion"]
+    assert [c["code"] for c in expansion["contains"]] == ["male", "female", "other", "unknown"]
+    used = {p["valueUri"] for p in expansion["parameter"] if p["name"] == "used-codesystem"}
+    assert used == {"http://hl7.org/fhir/administrative-gender|4.0.1"}
+    vs = {
+        "resourceType": "ValueSet",
+        "status": "active",
+        "compose": {
+            "include": [{"valueSet": ["http://hl7.org/fhir/ValueSet/administrative-gender"]},
+                        {"system": "http://hl7.org/fhir/publication-status",
+                         "concept": [{"code": "active"}]}],
+            "exclude": [{"system": "http://hl7.org/fhir/administrative-gender",
+                         "concept": [{"code": "other"}, {"code": "unknown"}]}],
+        },
+    }  # fmt: skip
+    r = _post(http, "/ValueSet/$expand", {"name": "valueSet", "resource": vs},
+              {"name": "count", "valueInteger": 2})  # fmt: skip
+    body = r.json()["expansion"]
+    assert body["total"] == 3 and body["offset"] == 0
+    # Paging keeps the imported value set's order (the code system's): male, then female.
+    assert [c["code"] for c in body["contains"]] == ["male", "female"]
+    cs = http.get("/CodeSystem/publication-status").json()
+    assert cs["url"] == "http://hl7.org/fhir/publication-status" and cs["version"] == "4.0.1"
+
+
+VERSIONED = [
+    {"resourceType": "CodeSystem", "url": "http://example.org/cs/v", "version": version,
+     "status": "active", "content": "complete",
+     "concept": [{"code": "c1", "display": f"C1 ({version})"}]}
+    for version in ("1.0.0", "1.2.0")
+]  # fmt: skip
+
+
+def _pinned_valueset(version: str) -> dict:
+    return {
+        "resourceType": "ValueSet",
+        "url": "http://example.org/vs/v",
+        "status": "active",
+        "compose": {"include": [{"system": "http://example.org/cs/v",
+                                 **({"version": version} if version else {})}]},
+    }  # fmt: skip
+
+
+def test_validate_code_follows_the_version_the_value_set_fixes(http):
+    def validate(pin: str, coding: dict) -> dict:
+        vs = {"name": "valueSet", "resource": _pinned_valueset(pin)}
+        given = {"name": "coding", "valueCoding": coding}
+        r = _post(http, "/ValueSet/$validate-code", vs, given, resources=tuple(VERSIONED))
+        assert r.status_code == 200, r.text
+        return _by_name(r.json())
+
+    # No version on the coding: checked against the include's 1.0.0, not the newest.
+    out = validate("1.0.0", {"system": "http://example.org/cs/v", "code": "c1"})
+    assert out["result"] == [True] and out["display"] == ["C1 (1.0.0)"]
+    # A wildcard include accepts the coding's 1.0.0.
+    out = validate("1.x.x", {"system": "http://example.org/cs/v", "version": "1.0.0", "code": "c1"})
+    assert out["result"] == [True] and out["version"] == ["1.0.0"]
+    # An include fixed to 1.2.0 contradicts the coding's 1.0.0: false, checked against 1.2.0.
+    out = validate("1.2.0", {"system": "http://example.org/cs/v", "version": "1.0.0", "code": "c1"})
+    assert out["result"] == [False] and out["version"] == ["1.2.0"]
+    (issue,) = out["issues"][0]["issue"]
+    assert issue["details"]["coding"][0]["code"] == "vs-invalid"
+    assert issue["expression"] == ["Coding.version"]
+    # A version the server lacks is named with those it has (the include has none).
+    out = validate("", {"system": "http://example.org/cs/v", "version": "9.9.9", "code": "c1"})
+    assert out["result"] == [False]
+    assert "Valid versions: 1.0.0 or 1.2.0" in out["message"][0]
+    assert out["x-caused-by-unknown-system"] == ["http://example.org/cs/v|9.9.9"]
+    warning = [i for i in out["issues"][0]["issue"] if i["severity"] == "warning"]
+    assert "versionless include" in warning[0]["details"]["text"]  # it defaulted to 1.2.0
+
+
+def test_a_catastrophic_regex_filter_is_answered_at_once_and_a_backreference_refused(http):
+    codes = ["a" * 56, "a" * 56 + "Y", "b"]
+    cs = {"resourceType": "CodeSystem", "url": "http://example.org/cs/re", "status": "active",
+          "content": "complete", "concept": [{"code": c} for c in codes]}  # fmt: skip
+
+    def expand(pattern: str) -> httpx.Response:
+        vs = {"resourceType": "ValueSet", "status": "active", "compose": {"include": [
+            {"system": cs["url"], "filter": [{"property": "code", "op": "regex",
+                                              "value": pattern}]}]}}  # fmt: skip
+        return _post(http, "/ValueSet/$expand", {"name": "valueSet", "resource": vs},
+                     resources=(cs,))  # fmt: skip
+
+    t0 = time.perf_counter()
+    r = expand("(a+)+")  # Python's re backtracks for longer than the test's 10 s timeout here
+    assert time.perf_counter() - t0 < 2
+    assert r.status_code == 200, r.text
+    assert [c["code"] for c in r.json()["expansion"]["contains"]] == ["a" * 56]
+    r = expand(r"(a)\1")
+    assert r.status_code == 400
+    assert r.json()["issue"][0]["code"] == "invalid"
+    assert "back-references" in r.json()["issue"][0]["details"]["text"]
+
+
+def test_expansion_display_follows_the_language_asked_for(http):
+    cs = {"resourceType": "CodeSystem", "url": "http://example.org/cs/lang", "language": "en",
+          "status": "active", "content": "complete",
+          "concept": [{"code": "c1", "display": "Display 1",
+                       "designation": [{"language": "de", "value": "Anzeige 1"},
+                                       {"language": "de-CH", "value": "Anzeige 1 (CH)"}]},
+                      {"code": "c2", "display": "Display 2"}]}  # fmt: skip
+    vs = {"resourceType": "ValueSet", "url": "http://example.org/vs/lang", "status": "active",
+          "compose": {"include": [{"system": cs["url"]}]}}  # fmt: skip
+
+    def expand(*params: dict) -> dict:
+        r = _post(http, "/ValueSet/$expand", {"name": "url", "valueUri": vs["url"]},
+                  {"name": "includeDesignations", "valueBoolean": True}, *params,
+                  resources=(cs, vs))  # fmt: skip
+        assert r.status_code == 200, r.text
+        return {e["code"]: e for e in r.json()["expansion"]["contains"]}
+
+    got = expand({"name": "displayLanguage", "valueCode": "de"})
+    assert got["c1"]["display"] == "Anzeige 1"
+    assert {"language": "en", "value": "Display 1"} in [
+        {k: d[k] for k in ("language", "value")} for d in got["c1"]["designation"]
+    ]  # the code system's own display is now a designation
+    assert got["c2"]["display"] == "Display 2"  # no German: the default display
+    got = expand({"name": "displayLanguage", "valueCode": "de,*; q=0"})
+    assert "display" not in got["c2"]  # no other language is acceptable
+    got = expand({"name": "designation", "valueString": "urn:ietf:bcp:47|de"})
+    assert got["c1"]["designation"] == [{"language": "de", "value": "Anzeige 1"}]  # not de-CH
