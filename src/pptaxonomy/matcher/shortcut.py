@@ -1,0 +1,114 @@
+"""The short path for titles none of whose words can name a profession.
+
+Most real titles ("Plumber", "Shop assistant, retail", "Technician, laboratory") hold no word
+that any step of the reading acts on. For such a title the full reading finds no label run,
+no negative, no level, qualifier or band, corrects no typo and reads no inverted form: it
+answers ``unknown`` with the words it did not know. ``Shortcut.answer`` gives that answer
+straight from the title's words, without splitting segments or running the reading.
+
+A word is *active* when some step could act on it: a word of a label, a level phrase, a
+qualifier, a hard negative (by phrase, head noun or inverted form), a modifier, a group or
+umbrella term, an abbreviation or a spelling variant; a stopword or honorific (dropped from
+the words read); a word with a digit in it (bands, hours); a word the typo step would
+correct. A title with an active word takes the full reading; one without never needs it.
+``tests/test_matcher_shortcut.py`` checks that both give the same answer on corpus titles.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from ..normalise import PHRASE_VARIANTS, WORD_VARIANTS, _clean
+from .cache import MAX_CACHE
+from .levels import BAND_WORDS
+from .result import Match
+
+if TYPE_CHECKING:
+    from .index import LabelIndex
+    from .levels import LevelReader
+    from .rules import RuleTables
+    from .tokens import Tokeniser
+    from .typos import TypoCorrector
+
+# The words of a cleaned title, as ``normalise`` splits them (apostrophes removed first).
+_WORD = re.compile(r"[a-z0-9]+")
+_DIGIT = re.compile(r"[0-9]")
+
+#: Word kinds in the memo table.
+INERT, DROPPED, ACTIVE = 0, 1, 2
+
+_UNKNOWN_WORDS = "no profession label matches; unknown words: "
+
+
+def _words_of(phrases) -> set[str]:
+    return {w for p in phrases for w in p}
+
+
+class Shortcut:
+    """Answers the titles that have no active word; ``None`` for every other title."""
+
+    def __init__(
+        self,
+        tables: RuleTables,
+        index: LabelIndex,
+        levels: LevelReader,
+        tok: Tokeniser,
+        typos: TypoCorrector,
+    ):
+        # Phrase tables (levels, qualifiers, negatives, abbreviations) are read from their
+        # first words; a later word acts only after one. Modifiers, served populations,
+        # blockers and the modifiers of head nouns act only beside a label run.
+        active: set[str] = set(index.label_words) | tables.negatives.first
+        active |= levels.explainable | BAND_WORDS
+        active |= _words_of(tok.abbrev.table)
+        active |= _words_of(PHRASE_VARIANTS) | set(WORD_VARIANTS)
+        active |= _words_of(tables.group_terms) | _words_of(tables.umbrellas)
+        for table in (tables.head_negatives, tables.inverted_head_negatives):
+            active |= {w for head in table for w in head.split()}
+        # Stopwords and honorifics are dropped before anything but normalisation and the
+        # abbreviations reads them (every rule phrase and label is compared without them),
+        # so they are dropped here too, unless one of those steps names them.
+        before_content = (
+            _words_of(tok.abbrev.table)
+            | _words_of(PHRASE_VARIANTS)
+            | set(WORD_VARIANTS)
+            | {w for head in tables.inverted_head_negatives for w in head.split()}
+        )
+        dropped = (tok.stop | tok.honorifics) - before_content
+        self._kinds: dict[str, int] = {w: ACTIVE for w in active - dropped}
+        self._kinds.update({w: DROPPED for w in dropped})
+        self._fix = typos.fix
+
+    def kind(self, word: str) -> int:
+        """``INERT``, ``DROPPED`` or ``ACTIVE`` (memoised; see the module docstring)."""
+        found = self._kinds.get(word)
+        if found is None:
+            # Every band form ("b7", "8a") has a digit.
+            found = ACTIVE if _DIGIT.search(word) or self._fix(word)[0] else INERT
+            if len(self._kinds) >= MAX_CACHE:
+                # Keep the fixed table: only learnt words are forgotten.
+                self._kinds = {w: k for w, k in self._kinds.items() if k != INERT}
+            self._kinds[word] = found
+        return found
+
+    def answer(self, title: str) -> Match | None:
+        """The full reading's answer when no word of ``title`` is active, else ``None``."""
+        clean = _clean(title)
+        if "'" in clean:
+            clean = clean.replace("'", "")
+        kinds = self._kinds
+        kept = []
+        for w in _WORD.findall(clean):
+            k = kinds.get(w)
+            if k is None:
+                k = self.kind(w)
+            if k == INERT:
+                kept.append(w)
+            elif k == ACTIVE:
+                return None
+        if not kept:
+            return None  # no words, or only dropped ones: the full reading says which
+        return Match(
+            title, None, None, 0.0, "unknown", None, (), _UNKNOWN_WORDS + " ".join(kept), None
+        )
