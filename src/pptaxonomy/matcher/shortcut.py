@@ -35,8 +35,8 @@ if TYPE_CHECKING:
 _WORD = re.compile(r"[a-z0-9]+")
 _DIGIT = re.compile(r"[0-9]")
 
-#: Word kinds in the memo table.
-INERT, DROPPED, ACTIVE = 0, 1, 2
+#: Word kinds in the memo table. A ``NEGATIVE`` word starts a hard negative and nothing else.
+INERT, DROPPED, ACTIVE, NEGATIVE = 0, 1, 2, 3
 
 _UNKNOWN_WORDS = "no profession label matches; unknown words: "
 
@@ -59,7 +59,7 @@ class Shortcut:
         # Phrase tables (levels, qualifiers, negatives, abbreviations) are read from their
         # first words; a later word acts only after one. Modifiers, served populations,
         # blockers and the modifiers of head nouns act only beside a label run.
-        active: set[str] = set(index.label_words) | tables.negatives.first
+        active: set[str] = set(index.label_words)
         active |= levels.explainable | BAND_WORDS
         active |= _words_of(tok.abbrev.table)
         active |= _words_of(PHRASE_VARIANTS) | set(WORD_VARIANTS)
@@ -76,9 +76,13 @@ class Shortcut:
             | {w for head in tables.inverted_head_negatives for w in head.split()}
         )
         dropped = (tok.stop | tok.honorifics) - before_content
-        self._kinds: dict[str, int] = {w: ACTIVE for w in active - dropped}
-        self._kinds.update({w: DROPPED for w in dropped})
+        kinds = {w: NEGATIVE for w in tables.negatives.first - active - dropped}
+        kinds.update({w: ACTIVE for w in active - dropped})
+        kinds.update({w: DROPPED for w in dropped})
+        self._fixed = kinds
+        self._kinds = dict(kinds)
         self._fix = typos.fix
+        self._negatives = tables.negatives
 
     def kind(self, word: str) -> int:
         """``INERT``, ``DROPPED`` or ``ACTIVE`` (memoised; see the module docstring)."""
@@ -87,28 +91,53 @@ class Shortcut:
             # Every band form ("b7", "8a") has a digit.
             found = ACTIVE if _DIGIT.search(word) or self._fix(word)[0] else INERT
             if len(self._kinds) >= MAX_CACHE:
-                # Keep the fixed table: only learnt words are forgotten.
-                self._kinds = {w: k for w, k in self._kinds.items() if k != INERT}
+                self._kinds = dict(self._fixed)  # only the learnt words are forgotten
             self._kinds[word] = found
         return found
 
     def answer(self, title: str) -> Match | None:
-        """The full reading's answer when no word of ``title`` is active, else ``None``."""
+        """The full reading's answer when no word of ``title`` is active, else ``None``.
+
+        A title whose other words are inert and whose negative words form a hard negative
+        ("Driver, bus") is ``not-psychological`` by the first strong negative, else by the
+        first weak one, as the full reading finds them (no label run can override them)."""
         clean = _clean(title)
         if "'" in clean:
             clean = clean.replace("'", "")
         kinds = self._kinds
         kept = []
+        negative = False
         for w in _WORD.findall(clean):
             k = kinds.get(w)
             if k is None:
                 k = self.kind(w)
             if k == INERT:
                 kept.append(w)
+            elif k == NEGATIVE:
+                kept.append(w)
+                negative = True
             elif k == ACTIVE:
                 return None
         if not kept:
             return None  # no words, or only dropped ones: the full reading says which
+        if negative:
+            return self._negative(title, kept)
         return Match(
             title, None, None, 0.0, "unknown", None, (), _UNKNOWN_WORDS + " ".join(kept), None
         )
+
+    def _negative(self, title: str, words: list[str]) -> Match | None:
+        weak = None
+        for start, end, (strength, category) in self._negatives.scan(words):
+            if strength == "strong":
+                return _not_psychological(title, words, start, end, category)
+            if weak is None:
+                weak = (start, end, category)
+        if weak is None:
+            return None  # a negative's first word without the rest of it: read in full
+        return _not_psychological(title, words, *weak)
+
+
+def _not_psychological(title: str, words: list[str], start: int, end: int, category: str):
+    why = f"not a psychological profession: '{' '.join(words[start:end])}' ({category})"
+    return Match(title, None, None, 1.0, "not-psychological", "rule", (), why, None)
