@@ -132,3 +132,13 @@ def test_rule_phrases_read_alone_agree(matcher):
             quick = matcher._shortcut.answer(title)
             if quick is not None:
                 assert quick == _full(matcher, title), title
+
+
+def test_ascii_fast_path_of_clean_knows_every_ascii_translation():
+    """``normalise._clean`` skips ``str.translate`` for ASCII text without "&", "+" or "`":
+    no other ASCII character may be in the table."""
+    from pptaxonomy.normalise import _TRANSLATE, _clean
+
+    assert {chr(c) for c in _TRANSLATE if c < 128} == {"&", "+", "`"}
+    for text in ("Art & Drama", "A+B", "Children`s", "Plain Title"):
+        assert _clean(text) == text.translate(_TRANSLATE).lower()
