@@ -3,6 +3,8 @@ vocabulary word, in time linear in the title."""
 
 from __future__ import annotations
 
+import re
+
 from .cache import MAX_CACHE
 from .index import MIN_TYPO_LEN, LabelIndex
 from .tokens import Tokeniser
@@ -114,7 +116,23 @@ class TypoCorrector:
         if not pool:
             return _NO_FIX
         found = self._extract(w, pool, scorer=self._distance, limit=2, score_cutoff=limit)
-        if found and (len(found) == 1 or found[1][1] > found[0][1]):
-            fixed, dist = found[0][0], found[0][1]
-            return (fixed,), 100.0 * (1 - dist / max(n, len(fixed)))
-        return _NO_FIX
+        if not found:
+            return _NO_FIX
+        fixed, dist = found[0][0], found[0][1]
+        if len(found) > 1 and found[1][1] == dist:
+            # Two vocabulary words as near. Pick one only when the word is it with an s
+            # written as a soft c (said /s/ before e, i or y): "councellor" is counsellor so
+            # misspelt, not councillor with another vowel. Anything else stays as it is
+            # ("counsillor" is as near to both and is neither).
+            fixed = soft_c_as_s(w)
+            if fixed == w or fixed not in self._vocab_set:
+                return _NO_FIX
+        return (fixed,), 100.0 * (1 - dist / max(n, len(fixed)))
+
+
+_SOFT_C = re.compile(r"c(?=[eiy])")
+
+
+def soft_c_as_s(word: str) -> str:
+    """The word with each soft c (before e, i or y, where it is said /s/) written as s."""
+    return _SOFT_C.sub("s", word)
