@@ -88,8 +88,15 @@ class Shortcut:
         """``INERT``, ``DROPPED`` or ``ACTIVE`` (memoised; see the module docstring)."""
         found = self._kinds.get(word)
         if found is None:
-            # Every band form ("b7", "8a") has a digit.
-            found = ACTIVE if _DIGIT.search(word) or self._fix(word)[0] else INERT
+            # Every band form ("b7", "8a") has a digit. A word the typo step would correct
+            # only into words no step acts on either ("loader" -> "leader" is not one:
+            # leader is a level word) cannot change the answer: the corrected reading
+            # finds nothing either, and the first reading stands.
+            fixed = () if _DIGIT.search(word) else self._fix(word)[0]
+            if _DIGIT.search(word) or any(v in self._fixed or _DIGIT.search(v) for v in fixed):
+                found = ACTIVE
+            else:
+                found = INERT
             if len(self._kinds) >= MAX_CACHE:
                 self._kinds = dict(self._fixed)  # only the learnt words are forgotten
             self._kinds[word] = found
