@@ -129,7 +129,9 @@ class Matcher:
         words, segs = self._tok.tokens(segments)
         if not words:
             return Match("", None, None, 0.0, "unknown", None, (), "no words in the title")
-        if self._run_starts.isdisjoint(words) and not self._typos.can_fix(words):
+        if not self._typos.can_fix(words) and (
+            self._run_starts.isdisjoint(words) or self._reader.finds_nothing(words, segs)
+        ):
             # The full reading would find no run and no negative, and correction would
             # change nothing: the rest of the reading gives the same answer.
             quick = self._reader.read_runless(words)
