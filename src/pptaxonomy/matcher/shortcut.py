@@ -92,11 +92,12 @@ class Shortcut:
             # only into words no step acts on either ("loader" -> "leader" is not one:
             # leader is a level word) cannot change the answer: the corrected reading
             # finds nothing either, and the first reading stands.
-            fixed = () if _DIGIT.search(word) else self._fix(word)[0]
-            if _DIGIT.search(word) or any(v in self._fixed or _DIGIT.search(v) for v in fixed):
+            if _DIGIT.search(word):
                 found = ACTIVE
             else:
-                found = INERT
+                fixed = self._fix(word)[0]
+                known = self._fixed
+                found = ACTIVE if any(v in known or _DIGIT.search(v) for v in fixed) else INERT
             if len(self._kinds) >= MAX_CACHE:
                 self._kinds = dict(self._fixed)  # only the learnt words are forgotten
             self._kinds[word] = found

@@ -21,6 +21,12 @@ class TypoCorrector:
         self._vocab_set = index.vocab_set
         self._vocab_maxlen = index.vocab_maxlen
         self._vocab_by_first = index.vocab_by_first
+        # Lengths of the label words by first letter, shortest first: the only cuts at which
+        # a word can be a run-together pair of label words.
+        lengths: dict[str, set[int]] = {}
+        for v in self._label_words:
+            lengths.setdefault(v[0], set()).add(len(v))
+        self._label_lengths = {c: sorted(ns) for c, ns in lengths.items()}
         self._fix_cache: dict[str, tuple[tuple[str, ...], float]] = {}
         self._pools: dict[tuple[str, int], list[str]] = {}
         # Imported when a matcher is built, not when the package is imported.
@@ -108,8 +114,8 @@ class TypoCorrector:
         n = len(w)
         # A run-together pair of known words ("clinicalpsychologist").
         label_words = self._label_words
-        for cut in range(3, n - 2):
-            if w[:cut] in label_words and w[cut:] in label_words:
+        for cut in self._label_lengths.get(w[0], ()):
+            if 3 <= cut < n - 2 and w[:cut] in label_words and w[cut:] in label_words:
                 return (w[:cut], w[cut:]), 95.0
         limit = 1 if n < 9 else 2
         pool = self._pool(w[0], n, limit)
