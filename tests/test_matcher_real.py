@@ -149,11 +149,30 @@ def test_fragments_and_real_words_are_not_matched_or_ambiguous(title):
         ("Clinical Pyschologist", "clinical-psychologist"),
         ("Counseller", "counsellor"),
         ("High Intensity Therapsit", "cbt-therapist"),
+        ("Councellor", "counsellor"),
+        ("Senior Councellor", "counsellor"),
     ],
 )
 def test_plausible_typos_are_still_corrected(title, profession):
     m = match(title)
     assert (m.profession_id, m.method) == (profession, "fuzzy")
+
+
+def test_a_tie_between_two_real_words_is_broken_only_by_a_soft_c_written_for_s():
+    """ "Councellor" is one edit from counsellor and from councillor: it is counsellor with
+    its s written as a soft c, so it is corrected to counsellor. "Counsillor", as near to
+    both, is neither and stays uncorrected; real words are never changed."""
+    from pptaxonomy.matcher.typos import soft_c_as_s
+
+    assert soft_c_as_s("councellor") == "counsellor"
+    assert soft_c_as_s("counsellor") == "counsellor"
+    typos = Matcher(pptaxonomy.load())._typos
+    assert typos.fix("councellor")[0] == ("counsellor",)
+    assert typos.fix("counsillor")[0] == ()
+    for word in ("councillor", "counsellor", "councillors", "council"):
+        assert typos.fix(word)[0] == (), word
+    assert match("Councillor").status == "not-psychological"
+    assert match("Counsillor").status == "unknown"
 
 
 def test_no_title_costs_more_than_5_ms_whatever_its_length():

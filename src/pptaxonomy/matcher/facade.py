@@ -15,6 +15,7 @@ from .levels import LevelReader
 from .reading import Reader
 from .result import Match, better
 from .rules import RuleTables, load_rules
+from .shortcut import Shortcut
 from .tokens import Tokeniser, natural_order
 from .typos import TypoCorrector
 
@@ -42,6 +43,7 @@ class Matcher:
         self._levels = LevelReader(tables, index)
         self._typos = TypoCorrector(index, self._tok)
         self._reader = Reader(taxonomy, tables, index, self._levels, self._tok)
+        self._shortcut = Shortcut(tables, index, self._levels, self._tok, self._typos)
         self._label_words = index.label_words
         self._vocab_set = index.vocab_set
         self._special = index.special
@@ -69,6 +71,16 @@ class Matcher:
         known = self._cache.get(title)
         if known is not None:
             return known
+        result = self._shortcut.answer(title)
+        if result is None:
+            result = self._read(title)
+        if len(self._cache) >= MAX_CACHE:
+            self._cache.clear()
+        self._cache[title] = result
+        return result
+
+    def _read(self, title: str) -> Match:
+        """The full reading of a title (its segments, inverted forms, natural order)."""
         segments = title_segments(title)
         inverted = self._reader.inverted_negative(title) if "," in title else None
         result = inverted or cached(self._key_cache, segments, self._match_segments)
@@ -96,9 +108,6 @@ class Matcher:
                 r.reason,
                 r.group_id,
             )
-        if len(self._cache) >= MAX_CACHE:
-            self._cache.clear()
-        self._cache[title] = result
         return result
 
     def match_many(self, titles: Iterable[object]) -> list[Match]:
@@ -120,7 +129,9 @@ class Matcher:
         words, segs = self._tok.tokens(segments)
         if not words:
             return Match("", None, None, 0.0, "unknown", None, (), "no words in the title")
-        if self._run_starts.isdisjoint(words) and not self._typos.can_fix(words):
+        if not self._typos.can_fix(words) and (
+            self._run_starts.isdisjoint(words) or self._reader.finds_nothing(words, segs)
+        ):
             # The full reading would find no run and no negative, and correction would
             # change nothing: the rest of the reading gives the same answer.
             quick = self._reader.read_runless(words)

@@ -25,7 +25,7 @@ class LevelReader:
         self._bands_of = index.bands_of
         # Words explained on their own, and every word that can explain anything.
         self._single = tables.neutral | BAND_WORDS
-        self._explainable = (
+        self.explainable = (
             self._single | _BAND_VALUES | tables.level_words.first | tables.qualifiers.first
         )
 
@@ -45,7 +45,7 @@ class LevelReader:
             else:
                 runs.append([i])
             prev = i
-        explainable, single = self._explainable, self._single
+        explainable, single = self.explainable, self._single
         for run in runs:
             sub = [words[i] for i in run]
             if explainable.isdisjoint(sub):

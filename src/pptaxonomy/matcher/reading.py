@@ -176,6 +176,11 @@ class Reader:
             )
         return self._score.generalisation(core, level_word, band, fuzzy)
 
+    def finds_nothing(self, words: list[str], segs: list[int]) -> bool:
+        """True when the words hold no label run and no hard negative ("Assistant, shop":
+        "assistant" starts labels, but none is there)."""
+        return not self._negatives.scan(words) and not self._hits(words, segs)
+
     def read_runless(self, words: list[str]) -> Match | None:
         """``read`` for words in which no label run and no hard negative can start (the
         caller checks), without those steps; ``None`` when the words form a group, umbrella

@@ -3,6 +3,8 @@ vocabulary word, in time linear in the title."""
 
 from __future__ import annotations
 
+import re
+
 from .cache import MAX_CACHE
 from .index import MIN_TYPO_LEN, LabelIndex
 from .tokens import Tokeniser
@@ -19,6 +21,12 @@ class TypoCorrector:
         self._vocab_set = index.vocab_set
         self._vocab_maxlen = index.vocab_maxlen
         self._vocab_by_first = index.vocab_by_first
+        # Lengths of the label words by first letter, shortest first: the only cuts at which
+        # a word can be a run-together pair of label words.
+        lengths: dict[str, set[int]] = {}
+        for v in self._label_words:
+            lengths.setdefault(v[0], set()).add(len(v))
+        self._label_lengths = {c: sorted(ns) for c, ns in lengths.items()}
         self._fix_cache: dict[str, tuple[tuple[str, ...], float]] = {}
         self._pools: dict[tuple[str, int], list[str]] = {}
         # Imported when a matcher is built, not when the package is imported.
@@ -106,15 +114,31 @@ class TypoCorrector:
         n = len(w)
         # A run-together pair of known words ("clinicalpsychologist").
         label_words = self._label_words
-        for cut in range(3, n - 2):
-            if w[:cut] in label_words and w[cut:] in label_words:
+        for cut in self._label_lengths.get(w[0], ()):
+            if 3 <= cut < n - 2 and w[:cut] in label_words and w[cut:] in label_words:
                 return (w[:cut], w[cut:]), 95.0
         limit = 1 if n < 9 else 2
         pool = self._pool(w[0], n, limit)
         if not pool:
             return _NO_FIX
         found = self._extract(w, pool, scorer=self._distance, limit=2, score_cutoff=limit)
-        if found and (len(found) == 1 or found[1][1] > found[0][1]):
-            fixed, dist = found[0][0], found[0][1]
-            return (fixed,), 100.0 * (1 - dist / max(n, len(fixed)))
-        return _NO_FIX
+        if not found:
+            return _NO_FIX
+        fixed, dist = found[0][0], found[0][1]
+        if len(found) > 1 and found[1][1] == dist:
+            # Two vocabulary words as near. Pick one only when the word is it with an s
+            # written as a soft c (said /s/ before e, i or y): "councellor" is counsellor so
+            # misspelt, not councillor with another vowel. Anything else stays as it is
+            # ("counsillor" is as near to both and is neither).
+            fixed = soft_c_as_s(w)
+            if fixed == w or fixed not in self._vocab_set:
+                return _NO_FIX
+        return (fixed,), 100.0 * (1 - dist / max(n, len(fixed)))
+
+
+_SOFT_C = re.compile(r"c(?=[eiy])")
+
+
+def soft_c_as_s(word: str) -> str:
+    """The word with each soft c (before e, i or y, where it is said /s/) written as s."""
+    return _SOFT_C.sub("s", word)
