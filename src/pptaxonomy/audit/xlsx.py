@@ -1,12 +1,14 @@
-"""A streaming XLSX sheet reader: the sheet's XML read in chunks, rows yielded as text.
+"""A streaming XLSX sheet reader: the sheet's XML read in chunks, rows yielded as blocks of
+text columns.
 
 python-calamine has no streaming API: it holds the whole sheet (a 1-million-row sheet took
-about 880 MB). This reader keeps only the shared strings and one chunk of the sheet's XML in
-memory, and renders each cell as :func:`pptaxonomy.audit.reading._cell` renders calamine's
+about 880 MB). This reader keeps only the shared strings and a few chunks of the sheet's XML
+in memory. Each chunk's rows are matched whole by one regex per sheet width, and the cells
+rendered a column at a time, as :func:`pptaxonomy.audit.reading._cell` renders calamine's
 value (whole numbers without ``.0``, date-formatted numbers as ISO dates, booleans as
-``True``/``False``). :func:`open_workbook` returns ``None`` for anything it does not know
-(strict OOXML, prefixed element names, no ``<dimension>``, a missing part), and the caller
-then reads the workbook with calamine.
+``True``/``False``); a chunk the regex does not fit takes a general path. :func:`open_workbook`
+returns ``None`` for anything it does not know (strict OOXML, prefixed element names, no
+``<dimension>``, a missing part), and the caller then reads the workbook with calamine.
 """
 
 from __future__ import annotations
