@@ -7,7 +7,6 @@ column and a block at a time: a column with none of those characters is joined a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice, zip_longest
 from typing import Any, TextIO
@@ -17,18 +16,17 @@ from .common import _problem
 #: Sheet row numbers, and the cells by column (each column as long as the numbers).
 Block = tuple[list[int], list[Sequence[str]]]
 
-_SPECIAL = re.compile('[,"\r\n]').search
-
-
-def _quoted(cell: str) -> str:
-    return '"' + cell.replace('"', '""') + '"' if _SPECIAL(cell) else cell
-
 
 def csv_column(column: Sequence[str]) -> Sequence[str]:
     """The column's cells as CSV fields (quoted where ``csv.writer`` quotes them)."""
     joined = "".join(column)
     if "," in joined or '"' in joined or "\n" in joined or "\r" in joined:
-        return [_quoted(c) for c in column]
+        return [
+            '"' + c.replace('"', '""') + '"'
+            if "," in c or '"' in c or "\n" in c or "\r" in c
+            else c
+            for c in column
+        ]
     return column
 
 

@@ -292,8 +292,9 @@ def _row_pattern(first_col: int, width: int, full: bool) -> re.Pattern[bytes]:
     """One regex matching a whole ``<row>`` of cells ``first_col`` .. ``first_col+width-1``
     in order, each optional: with ``full``, three groups a cell (its attributes after ``r``,
     its ``<v>`` value, its ``<is>`` inline string) and formulas passed over, as Excel,
-    openpyxl and xlsxwriter write them; else two (attributes, value: cells without formula
-    or inline string, about a third faster). Possessive quantifiers: a row that does not
+    openpyxl and xlsxwriter write them; else for cells without formula or inline string
+    (about a third faster) ``s`` when ``t="s"`` is the cell's only attribute, else its
+    attributes, and its value. Possessive quantifiers: a row that does not
     fit fails at once instead of backtracking."""
     if full:
         cell = (
@@ -301,7 +302,9 @@ def _row_pattern(first_col: int, width: int, full: bool) -> re.Pattern[bytes]:
             rb"(?:<v>([^<]*+)</v>|<v\s*+/>)?(?:<is>((?:[^<]++|<(?!/is>))*+)</is>)?</c>))?"
         )
     else:
-        cell = rb'(?:<c r="%s\d++"([^>/]*+)(?:/>|>(?:<v>([^<]*+)</v>)?</c>))?'
+        # t="(s)" captures one byte, which Python does not allocate: a shared-string cell
+        # costs only its value
+        cell = rb'(?:<c r="%s\d++"(?: t="(s)"|([^>/]*+))(?:/>|>(?:<v>([^<]*+)</v>)?</c>))?'
     cells = b"".join(cell % _letters(first_col + j) for j in range(width))
     return re.compile(rb'<row r="(\d++)"[^>/]*+(?:/>|>' + cells + rb"</row>)")
 
@@ -436,7 +439,9 @@ def _fast_block(data: bytes, cells: _Cells, first_col: int, width: int, full: bo
             cells.column(groups[k], groups[k + 1], groups[k + 2]) for k in range(1, len(groups), 3)
         ]
     else:
-        columns = [cells.column(groups[k], groups[k + 1], None) for k in range(1, len(groups), 2)]
+        columns = [
+            cells.flagged(groups[k], groups[k + 1], groups[k + 2]) for k in range(1, len(groups), 3)
+        ]
     return numbers, columns
 
 

@@ -16,6 +16,7 @@ _SHARED, _PLAIN, _OTHER = 1, 2, 0
 #: Rendered values kept per cell form (a bound: a column of distinct numbers or dates would
 #: otherwise keep them all).
 _MEMO_MAX = 50_000
+_SHARED_REST = b' t="s"'
 _LEADING_ZERO = re.compile(rb"(?:^|\x00)0\d")
 
 
@@ -105,10 +106,7 @@ class _Cells:
         if inlines is None or not any(inlines):
             hows = {self.form(rest)[0] for rest in forms}
             if hows == {_PLAIN}:
-                joined = b"\x00".join(raws)
-                if joined.replace(b"\x00", b"").isdigit() and not _LEADING_ZERO.search(joined):
-                    return joined.decode().split("\x00")
-                return list(map(self.plain.__getitem__, raws))
+                return self.plain_column(raws)
             if len(forms) == 1:
                 if hows == {_SHARED} and all(raws):
                     return list(map(self.strings.__getitem__, map(int, raws)))
@@ -125,6 +123,28 @@ class _Cells:
             cell(r, v, i) if i else strings[int(v)] if v and r in shared else memos[r][v]
             for r, v, i in zip(rests, raws, inlines, strict=True)
         ]
+
+    def plain_column(self, raws: tuple) -> list[str]:
+        """A column of plain numbers (or empty cells): digits split in C when they all are."""
+        joined = b"\x00".join(raws)
+        if joined.replace(b"\x00", b"").isdigit() and not _LEADING_ZERO.search(joined):
+            return joined.decode().split("\x00")
+        return list(map(self.plain.__getitem__, raws))
+
+    def flagged(self, flags: tuple, others: tuple, raws: tuple) -> list[str]:
+        """A column from the two-group regex's three groups a cell: ``s`` when the cell's only
+        attribute is ``t="s"``, else its attributes, and its value."""
+        if any(others):
+            rests = tuple(_SHARED_REST if f else o for f, o in zip(flags, others, strict=True))
+            return self.column(rests, raws, None)
+        kinds = set(flags)
+        if kinds == {b""}:  # no attributes: plain numbers
+            return self.plain_column(raws)
+        strings = self.strings
+        if kinds == {b"s"} and all(raws):
+            return list(map(strings.__getitem__, map(int, raws)))
+        plain = self.plain
+        return [strings[int(v)] if f and v else plain[v] for f, v in zip(flags, raws, strict=True)]
 
     def trim(self) -> None:
         """Forget rendered values beyond the bound (called between blocks)."""
