@@ -295,3 +295,126 @@ def test_sheet_option_and_hidden_sheets_when_streamed(tmp_path, always_stream):
     assert summary["input"]["sheet"] == "April" and summary["rows"]["audited"] == 1
     with pytest.raises(AuditError, match="sheets found: Lookups, March, April"):
         audit(src, "Position Title", sheet="May")
+
+
+def _old_copy(rows: list[tuple[int, list[str]]], width: int) -> tuple[str, list[int]]:
+    """The sheet copy as the row-by-row writer made it (``csv.writer``, one row at a time)."""
+    import io
+
+    fh = io.StringIO(newline="")
+    writer = csv.writer(fh)
+    ragged = []
+    for line, cells in rows:
+        if not any(cells):
+            continue
+        if len(cells) > width and any(cells[width:]):
+            ragged.append(line)
+            continue
+        writer.writerow((cells + [""] * width)[:width])
+    return fh.getvalue(), ragged
+
+
+def test_the_sheet_copy_is_byte_for_byte_what_csv_writer_writes():
+    import io
+    import random
+
+    from pptaxonomy.audit.sheetcsv import write_block
+
+    rng = random.Random(17)
+    alphabet = ["a", "Z", " ", ",", '"', "\r", "\n", "\r\n", "\u00e9", "\u4e2d", "0", "'", ";"]
+    for _ in range(200):
+        width = rng.randint(1, 5)
+        n = rng.randint(1, 30)
+        cols = rng.randint(1, width + 2)
+        rows = []
+        for i in range(n):
+            cells = [
+                "".join(rng.choice(alphabet) for _ in range(rng.choice([0, 0, 1, 3])))
+                for _ in range(cols)
+            ]
+            rows.append((i + 2, cells))
+        want, ragged = _old_copy(rows, width)
+        fh, problems = io.StringIO(newline=""), []
+        columns = [[cells[j] for _, cells in rows] for j in range(cols)]
+        write_block(fh, [line for line, _ in rows], columns, width, problems)
+        assert fh.getvalue() == want
+        assert [p["line"] for p in problems] == ragged
+
+
+def _long_sheet(n: int) -> str:
+    """``n`` rows in the forms the row regexes know, then formulas and inline strings (the
+    full regex), a row wider than the rest, rows and cells without ``r`` (the general path),
+    and plain rows again."""
+    rows = ['<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>']
+    for i in range(2, n + 2):
+        if i < n // 3:
+            code = f'<c r="B{i}"><v>{i}</v></c>' if i % 4 else ""  # sparse: some missing
+            rows.append(f'<row r="{i}"><c r="A{i}" t="s"><v>{2 + i % 3}</v></c>{code}</row>')
+        elif i < n // 2:
+            rows.append(
+                f'<row r="{i}" spans="1:2"><c r="A{i}" t="inlineStr"><is><t>In {i}</t></is></c>'
+                f'<c r="B{i}"><f>ROW()</f><v>{i}</v></c></row>'
+            )
+        elif i == n // 2:
+            rows.append(
+                f'<row r="{i}"><c r="A{i}" t="s"><v>2</v></c><c r="D{i}" t="b"><v>1</v></c></row>'
+            )
+        elif i < n // 2 + 50:
+            rows.append(f'<row><c t="s"><v>3</v></c><c><v>{i}.5</v></c></row>')
+        else:
+            rows.append(f'<row r="{i}"><c r="A{i}" t="s"><v>4</v></c><c r="B{i}"/></row>')
+    return "".join(rows)
+
+
+def test_a_long_sheet_read_in_many_chunks_in_every_form(tmp_path, monkeypatch):
+    import pptaxonomy.audit.xlsx as xlsx
+
+    monkeypatch.setattr(xlsx, "_CHUNK", 2048)  # dozens of chunks
+    strings = [f"<si><t>{t}</t></si>" for t in ("Title", "Code", "PWP", "Psychologist", "CBT")]
+    path = _book(tmp_path / "a.xlsx", _long_sheet(3000), strings, dimension='<dimension ref="A1"/>')
+    rows = _same_as_calamine(path)
+    assert len(rows) == 3001 and rows[1499] == ["PWP", "", "", "True"]  # the wider row
+    assert rows[1200] == ["In 1201", "1201"] and rows[1510] == ["Psychologist", "1511.5"]
+    assert rows[995:997] == [["PWP"], ["Psychologist", "997"]] and rows[2000] == ["CBT"]
+
+
+def test_plain_rows_are_read_by_the_row_regex_not_the_general_path(tmp_path, monkeypatch):
+    import pptaxonomy.audit.xlsx as xlsx
+
+    seen = []
+    general = xlsx._general_rows
+
+    def counting(data, *args):
+        rows = general(data, *args)
+        seen.append(len(rows))
+        return rows
+
+    monkeypatch.setattr(xlsx, "_general_rows", counting)
+    monkeypatch.setattr(xlsx, "_CHUNK", 4096)
+    strings = [f"<si><t>{t}</t></si>" for t in ("Title", "Code", "PWP", "Psychologist", "CBT")]
+    plain = _long_sheet(300)[: _long_sheet(300).index('<row r="100"')]
+    path = _book(tmp_path / "a.xlsx", plain, strings)
+    assert len(_same_as_calamine(path)) == 99
+    assert sum(seen) <= 64  # only the first rows, to learn the sheet's width
+    seen.clear()
+    path = _book(tmp_path / "b.xlsx", _long_sheet(3000), strings)
+    _same_as_calamine(path)
+    assert 50 <= sum(seen) < 400  # the rows without r, and the chunks around them
+
+
+@pytest.mark.parametrize("first", [1, 20], ids=["error in the reader", "error in the copy"])
+def test_an_error_mid_sheet_stops_the_inflating_thread(tmp_path, always_stream, monkeypatch, first):
+    import threading
+
+    import pptaxonomy.audit.xlsx as xlsx
+
+    monkeypatch.setattr(xlsx, "_CHUNK", 1024)
+    sheet = "".join(
+        f'<row r="{i}"><c r="A{i}" t="s"><v>{0 if i == 1 else 99 if i == 3000 else 1}</v></c></row>'
+        for i in range(first, 6000)
+    )  # row 3000 names no shared string; from row 20, the first ten rows are empty
+    path = _book(tmp_path / "a.xlsx", sheet, ["<si><t>Position Title</t></si><si><t>PWP</t></si>"])
+    with pytest.raises(AuditError, match="cannot be read" if first == 1 else "is empty"):
+        audit(path, "Position Title")
+    alive = [t for t in threading.enumerate() if t.name == "pptaxonomy-xlsx-inflate"]
+    assert alive == []

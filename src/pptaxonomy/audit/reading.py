@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .common import AuditError, _lit, _problem, _q
+from .common import AuditError, _lit, _q
+from .sheetcsv import blocks_of_rows, head_blocks, write_block
 
 _DELIMITERS = (",", ";", "\t", "|")
 _SAMPLE_BYTES = 1 << 16
@@ -224,39 +225,52 @@ def _cell(value: Any) -> str:
 
 
 _BANNER_LOOKAHEAD = 10
-#: Sheets (XML and shared strings, uncompressed) up to this size are read with calamine,
-#: which is about 2x faster than streaming but holds about 3 bytes per byte of XML (a
-#: 1-million-row sheet, 290 MB of XML, took 884 MB); larger ones are streamed by :mod:`.xlsx`.
-STREAM_ABOVE_BYTES = 100_000_000
+#: Sheets (XML and shared strings, uncompressed) up to this size are read with calamine
+#: instead of streamed. Streaming is faster (a 200,000-row sheet: see docs/audit.md) and
+#: holds one chunk of XML at a time, while calamine holds the whole sheet (a 1-million-row
+#: sheet took 884 MB), so every sheet is streamed; the tests set it to compare the readers.
+STREAM_ABOVE_BYTES = 0
 
 
 def _open_sheet(path: Path, sheet: str | None):
-    """(sheet name, all sheet names, hidden sheets passed over, row of its first line, rows,
-    close) for the sheet to read: ``sheet``, else the first visible one. Streamed by
-    :mod:`.xlsx` (bounded memory); a workbook it does not know is read with python-calamine
-    (Rust; about 10x openpyxl here, but it holds the whole sheet), else openpyxl."""
+    """(sheet name, all sheet names, hidden sheets passed over, row of its first line, rows
+    as blocks of columns, close) for the sheet to read: ``sheet``, else the first visible
+    one. Streamed by :mod:`.xlsx` (bounded memory); a workbook it does not know is read
+    with python-calamine (Rust; about 10x openpyxl here, but it holds the whole sheet),
+    else openpyxl."""
     from .xlsx import open_workbook
 
     streamed = open_workbook(path)
     if streamed is not None:
         name = _pick_sheet(path, sheet, streamed.names, streamed.hidden)
         if streamed.size(name) <= STREAM_ABOVE_BYTES:
-            streamed.close()  # calamine is faster, and its memory is bounded at this size
+            streamed.close()
             streamed = None
     if streamed is not None:
         try:
-            opened = streamed.sheet(name)
+            opened = streamed.blocks(name)
         except Exception as exc:  # a broken part: zip, XML or number errors
             streamed.close()
             raise AuditError(f"{path.name}: sheet {name!r} cannot be read ({exc})") from None
         if opened is not None:
-            first, rows = opened
-            rows = _guarded(path, name, rows)
+            first, blocks = opened
+            blocks = _guarded(path, name, blocks)
             skipped = [
                 n for n in streamed.names[: streamed.names.index(name)] if n in streamed.hidden
             ]
-            return name, streamed.names, skipped, first, rows, streamed.close
+
+            def close(blocks=blocks, wb=streamed) -> None:
+                blocks.close()  # stops the thread inflating the sheet before the zip closes
+                wb.close()
+
+            return name, streamed.names, skipped, first, blocks, close
         streamed.close()
+    name, names, skipped, first, rows, close = _open_sheet_whole(path, sheet)
+    return name, names, skipped, first, blocks_of_rows(rows, first, _cell), close
+
+
+def _open_sheet_whole(path: Path, sheet: str | None):
+    """As :func:`_open_sheet`, with rows, by python-calamine or else openpyxl."""
     try:
         import python_calamine as calamine
     except ImportError:  # pragma: no cover - an environment without the wheel
@@ -320,66 +334,30 @@ def _prepare_xlsx(path: Path, sheet: str | None, tmp: Path, suffix: str = "") ->
     """Copy the sheet as UTF-8 CSV into the private folder ``tmp`` (DuckDB reads it twice):
     every cell as text (whole numbers without ``.0``, dates in ISO form); title rows above
     the header (one filled cell, while a later row has more) are skipped with a warning."""
-    name, names, skipped_sheets, first, rows, close = _open_sheet(path, sheet)
+    name, names, skipped_sheets, first, blocks, close = _open_sheet(path, sheet)
     out = tmp / f"input-from-xlsx{suffix}.csv"
     problems: list[dict[str, Any]] = []
     warnings: list[str] = []
-    header: list[str] | None = None
-    raw_header: list[str] = []
     try:
         with open(out, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            buffered: list[tuple[int, list[str]]] = []
-            it = enumerate(rows, start=first)
-            for line, row in it:
-                buffered.append((line, [v if type(v) is str else _cell(v) for v in row]))
-                if len(buffered) >= _BANNER_LOOKAHEAD:
-                    break
-            head_at = next((i for i, (_, c) in enumerate(buffered) if _filled(c)), None)
-            if head_at is None:
-                raise AuditError(
-                    f"{path.name}: sheet {name!r} is empty"
-                    + (
-                        f" (sheets found: {', '.join(names)}; use --sheet)"
-                        if len(names) > 1
-                        else ""
-                    )
-                )
-            widest = max(_filled(c) for _, c in buffered)
-            while _filled(buffered[head_at][1]) == 1 and widest > 1:
-                nxt = next(
-                    (i for i in range(head_at + 1, len(buffered)) if _filled(buffered[i][1])), None
-                )
-                if nxt is None:
-                    break
-                banner = next(c for c in buffered[head_at][1] if c.strip())
-                warnings.append(
-                    f"line {buffered[head_at][0]} of sheet {name!r} looks like a title "
-                    f"({_short(banner)!r}), not the header; skipped"
-                )
-                head_at = nxt
-            cells = buffered[head_at][1]
+            numbers, columns = head_blocks(blocks, first + _BANNER_LOOKAHEAD - 1)
+            window = [
+                (line, [c[i] for c in columns])
+                for i, line in enumerate(numbers)
+                if line < first + _BANNER_LOOKAHEAD
+            ]
+            head_at = _header_row(path, name, names, window, warnings)
+            cells = window[head_at][1]
             while cells and cells[-1] == "":
                 cells.pop()
             raw_header = cells
             header = _unique(cells)
-            writer.writerow(header)
+            csv.writer(fh).writerow(header)
             width = len(header)
-
-            def rest():
-                yield from buffered[head_at + 1 :]
-                for line, row in it:
-                    yield line, [v if type(v) is str else _cell(v) for v in row]
-
-            for line, cells in rest():
-                if not any(cells):
-                    continue
-                if len(cells) > width and any(cells[width:]):
-                    extra = len(cells) - width
-                    text = f"row has values in {extra} column(s) beyond the header; row skipped"
-                    problems.append(_problem(line, "ragged-row", text))
-                    continue
-                writer.writerow((cells + [""] * width)[:width])
+            rest = [c[head_at + 1 :] for c in columns]
+            write_block(fh, numbers[head_at + 1 :], rest, width, problems)
+            for numbers, columns in blocks:
+                write_block(fh, numbers, columns, width, problems)
     except OSError as exc:
         where = exc.filename or out
         raise AuditError(
@@ -396,6 +374,31 @@ def _prepare_xlsx(path: Path, sheet: str | None, tmp: Path, suffix: str = "") ->
             f"read sheet {name!r}; hidden sheet(s) skipped: {', '.join(skipped_sheets)}"
         )
     return src
+
+
+def _header_row(
+    path: Path, name: str, names: list[str], window: list[tuple[int, list[str]]], warnings: list
+) -> int:
+    """The index in ``window`` (the sheet's first rows) of the header row: the first filled
+    row, passing over title rows (one filled cell while a later row has more)."""
+    head_at = next((i for i, (_, c) in enumerate(window) if _filled(c)), None)
+    if head_at is None:
+        raise AuditError(
+            f"{path.name}: sheet {name!r} is empty"
+            + (f" (sheets found: {', '.join(names)}; use --sheet)" if len(names) > 1 else "")
+        )
+    widest = max(_filled(c) for _, c in window)
+    while _filled(window[head_at][1]) == 1 and widest > 1:
+        nxt = next((i for i in range(head_at + 1, len(window)) if _filled(window[i][1])), None)
+        if nxt is None:
+            break
+        banner = next(c for c in window[head_at][1] if c.strip())
+        warnings.append(
+            f"line {window[head_at][0]} of sheet {name!r} looks like a title "
+            f"({_short(banner)!r}), not the header; skipped"
+        )
+        head_at = nxt
+    return head_at
 
 
 def _find_column(name: str | None, src: _Source, what: str, file: str) -> str | None:

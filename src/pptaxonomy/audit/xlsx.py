@@ -1,37 +1,42 @@
-"""A streaming XLSX sheet reader: the sheet's XML read in chunks, rows yielded as text.
+"""A streaming XLSX sheet reader: the sheet's XML read in chunks, rows yielded as blocks of
+text columns.
 
 python-calamine has no streaming API: it holds the whole sheet (a 1-million-row sheet took
-about 880 MB). This reader keeps only the shared strings and one chunk of the sheet's XML in
-memory, and renders each cell as :func:`pptaxonomy.audit.reading._cell` renders calamine's
+about 880 MB). This reader keeps only the shared strings and a few chunks of the sheet's XML
+in memory. Each chunk's rows are matched whole by one regex per sheet width, and the cells
+rendered a column at a time, as :func:`pptaxonomy.audit.reading._cell` renders calamine's
 value (whole numbers without ``.0``, date-formatted numbers as ISO dates, booleans as
-``True``/``False``). :func:`open_workbook` returns ``None`` for anything it does not know
-(strict OOXML, prefixed element names, no ``<dimension>``, a missing part), and the caller
-then reads the workbook with calamine.
+``True``/``False``); a chunk the regex does not fit takes a general path. :func:`open_workbook`
+returns ``None`` for anything it does not know (strict OOXML, prefixed element names, no
+``<dimension>``, a missing part), and the caller then reads the workbook with calamine.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import operator
+import queue
 import re
+import threading
 import zipfile
 from collections.abc import Iterator
+from functools import lru_cache
 from html import unescape
+from itertools import zip_longest
 from pathlib import PurePosixPath
 from xml.etree import ElementTree as ET
+
+from .xlsx_cells import _CELL_ATTR, _Cells
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _CHUNK = 1 << 20
+_AHEAD = 4
 
 _ROW_START = re.compile(rb"<row\b([^>]*?)(/?)>")
 _R_ATTR = re.compile(rb'\br="(\d+)"')
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
-_CELL_ATTR = re.compile(rb'\b([rst])="([^"]*)"')
-_VALUE = re.compile(rb"<v>([^<]*)</v>")
-_TEXT = re.compile(rb"<t\b[^>]*>([^<]*)</t>")
-_PHONETIC = re.compile(rb"<rPh\b.*?</rPh>", re.S)
-_DIMENSION = re.compile(rb'<dimension\s+ref="\$?([A-Z]+)\$?(\d+)')
+_DIMENSION = re.compile(rb'<dimension\s+ref="\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?\d+)?')
 _BUILTIN_DATES = {*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)}
 _QUOTED = re.compile(r'"[^"]*"|\\.|\[(?![hms]+\])[^\]]*\]', re.I)
 
@@ -48,6 +53,7 @@ def _is_date_format(code: str) -> bool:
 
 
 _SI = re.compile(r"<si>(?:<t>([^<]*)</t>|<t xml:space=\"preserve\">([^<]*)</t>|(.*?))</si>", re.S)
+_SI_PLAIN = re.compile(rb"<si><t>([^<\x00]*+)</t></si>")
 _TEXT_S = re.compile(r"<t\b[^>]*>([^<]*)</t>")
 _PHONETIC_S = re.compile(r"<rPh\b.*?</rPh>", re.S)
 
@@ -64,9 +70,17 @@ def _shared_strings(zf: zipfile.ZipFile, path: str | None) -> list[str]:
             chunk = fh.read(_CHUNK)
             data = carry + chunk
             cut = data.rfind(b"</si>") + 5 if chunk else len(data)
-            text, carry = data[:cut].decode("utf-8"), data[cut:]
-            if "<si/>" in text or ":si>" in text:
+            if b"<si/>" in data or b":si>" in data:
                 return _shared_strings_tree(zf, path)
+            plain = _SI_PLAIN.findall(data, 0, cut)
+            if len(plain) == data.count(b"<si>", 0, cut) and data.find(b"&", 0, cut) < 0:
+                # every entry a plain <si><t>: decoded at once, in C
+                out.extend(b"\x00".join(plain).decode("utf-8").split("\x00") if plain else ())
+                carry = data[cut:]
+                if not chunk:
+                    break
+                continue
+            text, carry = data[:cut].decode("utf-8"), data[cut:]
             for plain, kept, rich in _SI.findall(text):
                 value = (
                     plain
@@ -149,8 +163,8 @@ class StreamedWorkbook:
         strings = info.get(self._parts.get("#strings", ""))
         return info[self._parts[name]].file_size + (strings.file_size if strings else 0)
 
-    def sheet(self, name: str) -> tuple[int, Iterator[list[str]]] | None:
-        """(sheet row of the first row yielded, rows as lists of text), or ``None`` when the
+    def blocks(self, name: str) -> tuple[int, Iterator[Block]] | None:
+        """(sheet row of the first row, the rows as blocks of columns), or ``None`` when the
         sheet is not in a form this reader knows (the caller then uses calamine)."""
         part = self._parts[name]
         with self._zf.open(part) as fh:
@@ -162,10 +176,20 @@ class StreamedWorkbook:
             self._strings = _shared_strings(self._zf, self._parts.get("#strings"))
         dates, durations = _date_styles(self._zf, self._parts.get("#styles"))
         first_col, first_row = _column(m.group(1)), int(m.group(2))
-        rows = _rows(
-            self._zf, part, self._strings, dates, durations, self._parts["#epoch"], first_col
-        )
-        return first_row, _fill_gaps(rows, first_row)
+        width = (_column(m.group(3)) if m.group(3) else first_col) - first_col + 1
+        if not 0 < width <= _MAX_FAST_WIDTH:
+            width = 1  # the rows tell (a range to XFD is formatting, not data)
+        cells = _Cells(self._strings, dates, durations, self._parts["#epoch"])
+        return first_row, _blocks(self._zf, part, cells, first_col, first_row, width)
+
+    def sheet(self, name: str) -> tuple[int, Iterator[list[str]]] | None:
+        """(sheet row of the first row yielded, rows as lists of text, an empty list for
+        each row the sheet skips), or ``None`` as :meth:`blocks`."""
+        opened = self.blocks(name)
+        if opened is None:
+            return None
+        first, blocks = opened
+        return first, rows_of(blocks, first)
 
 
 def open_workbook(path) -> StreamedWorkbook | None:
@@ -244,191 +268,234 @@ def _read_workbook(zf: zipfile.ZipFile) -> StreamedWorkbook | None:
     return StreamedWorkbook(zf, names, hidden, parts)
 
 
-def _fill_gaps(rows: Iterator[tuple[int, list[str]]], first_row: int) -> Iterator[list[str]]:
-    expected = first_row
-    for number, cells in rows:
-        if number < expected:
-            continue  # before the sheet's range (or out of order): calamine drops it too
-        while expected < number:
-            yield []
-            expected += 1
-        yield cells
-        expected += 1
+#: A block of sheet rows: their sheet row numbers and their cells by column (every column as
+#: long as the numbers; a column holds "" where a row has no cell).
+Block = tuple[list[int], list[list[str]]]
+
+#: Widest row (in columns) matched by one regex; wider sheets take the general path.
+_MAX_FAST_WIDTH = 256
+_ROWS_IN = (b"<row ", b"<row>", b"<row/>")
 
 
-def _rows(
-    zf: zipfile.ZipFile,
-    part: str,
-    strings: list[str],
-    dates: frozenset[int],
-    durations: frozenset[int],
-    epoch: str,
-    first_col: int,
-) -> Iterator[tuple[int, list[str]]]:
-    """(sheet row number, cells) for each ``<row>`` of the sheet, cells from ``first_col``."""
-    base = dt.datetime(1904, 1, 1) if epoch == "1904" else dt.datetime(1899, 12, 30)
-    columns: dict[bytes, int] = {}
-    styles: dict[bytes, tuple[bytes | None, bytes | None]] = {}
-
-    def render(body: bytes, kind: bytes | None, style: bytes | None) -> str:
-        return _render(body, kind, style, strings, dates, durations, base)
-
-    def plain_style(style: bytes | None) -> bool:
-        """A number in this style shows as the number (not a date or a duration)."""
-        return style is None or (int(style) not in dates and int(style) not in durations)
-
-    render.plain_style = plain_style  # type: ignore[attr-defined]
-    number = 0
-    with zf.open(part) as fh:
-        carry = b""
-        while True:
-            chunk = fh.read(_CHUNK)
-            data = carry + chunk
-            pieces = data.split(b"</row>")
-            carry = pieces.pop() if chunk else b""
-            for piece in pieces:
-                m = _ROW_START.search(piece)
-                while m is not None and m.group(2):  # <row/>: no cells, no </row>
-                    r = _R_ATTR.search(m.group(1))
-                    number = int(r.group(1)) if r else number + 1
-                    yield number, []
-                    m = _ROW_START.search(piece, m.end())
-                if m is None:
-                    continue
-                r = _R_ATTR.search(m.group(1))
-                number = int(r.group(1)) if r else number + 1
-                fast = _FAST_CELL.findall(piece, m.end())
-                if len(fast) == piece.count(b"<c ") + piece.count(b"<c>"):
-                    cells = _fast_cells(fast, columns, styles, first_col, strings, render)
-                    if cells is not None:
-                        yield number, cells
-                        continue
-                cells = []
-                for cattrs, body in _CELL.findall(piece, m.end()):
-                    ref = kind = style = None
-                    for key, val in _CELL_ATTR.findall(cattrs):
-                        if key == b"r":
-                            ref = val
-                        elif key == b"t":
-                            kind = val
-                        else:
-                            style = val
-                    if ref is not None:
-                        letters = ref.rstrip(b"0123456789")
-                        col = columns.get(letters)
-                        if col is None:
-                            col = columns[letters] = _column(letters) - first_col
-                        if col < 0:
-                            continue
-                        if col > len(cells):
-                            cells.extend([""] * (col - len(cells)))
-                        elif col < len(cells):
-                            continue  # a cell given twice: the first stands
-                    cells.append(
-                        _render(body, kind, style, strings, dates, durations, base) if body else ""
-                    )
-                yield number, cells
-            if not chunk:
-                break
+def _letters(index: int) -> bytes:
+    """The column letters of a 0-based column index (0 -> ``A``, 26 -> ``AA``)."""
+    out = b""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = bytes([65 + rem]) + out
+    return out
 
 
-#: A cell as Excel and openpyxl write it: ``r`` first, then ``s``/``t`` (any order, read from
-#: the rest), a formula, a value or an inline string. Rows where this misses a cell (counted
-#: against ``<c``) take the general path.
-_FAST_CELL = re.compile(
-    rb'<c r="([A-Z]+)\d+"([^>]*?)(?:/>|>(?:<f\b[^>]*?(?:/>|>[^<]*</f>))?'
-    rb"(?:<v>([^<]*)</v>|<v\s*/>)?(?:<is>(.*?)</is>)?</c>)",
-    re.S,
-)
+@lru_cache(maxsize=16)
+def _row_pattern(first_col: int, width: int, full: bool) -> re.Pattern[bytes]:
+    """One regex matching a whole ``<row>`` of cells ``first_col`` .. ``first_col+width-1``
+    in order, each optional: with ``full``, three groups a cell (its attributes after ``r``,
+    its ``<v>`` value, its ``<is>`` inline string) and formulas passed over, as Excel,
+    openpyxl and xlsxwriter write them; else for cells without formula or inline string
+    (about a third faster) ``s`` when ``t="s"`` is the cell's only attribute, else its
+    attributes, and its value. Possessive quantifiers: a row that does not
+    fit fails at once instead of backtracking."""
+    if full:
+        cell = (
+            rb'(?:<c r="%s\d++"([^>/]*+)(?:/>|>(?:<f\b[^>]*+>(?:[^<]*+</f>)?)?'
+            rb"(?:<v>([^<]*+)</v>|<v\s*+/>)?(?:<is>((?:[^<]++|<(?!/is>))*+)</is>)?</c>))?"
+        )
+    else:
+        # t="(s)" captures one byte, which Python does not allocate: a shared-string cell
+        # costs only its value
+        cell = rb'(?:<c r="%s\d++"(?: t="(s)"|([^>/]*+))(?:/>|>(?:<v>([^<]*+)</v>)?</c>))?'
+    cells = b"".join(cell % _letters(first_col + j) for j in range(width))
+    return re.compile(rb'<row r="(\d++)"[^>/]*+(?:/>|>' + cells + rb"</row>)")
 
 
-def _fast_cells(
-    found: list[tuple[bytes, bytes, bytes, bytes]],
-    columns: dict[bytes, int],
-    styles: dict[bytes, tuple[int, bytes | None, bytes | None]],
-    first_col: int,
-    strings: list[str],
-    render,
-) -> list[str] | None:
-    """The row's cells from ``_FAST_CELL`` matches; ``None`` when a cell repeats a column."""
-    cells: list[str] = []
-    append = cells.append
-    for letters, rest, value, inline in found:
-        col = columns.get(letters)
-        if col is None:
-            col = columns[letters] = _column(letters) - first_col
-        if col != len(cells):
-            if col < 0:
+def _chunks(zf: zipfile.ZipFile, part: str) -> Iterator[bytes]:
+    """The part's bytes in chunks, inflated by a thread a few chunks ahead (zlib releases
+    the GIL, so inflating overlaps the parsing); at most ``_AHEAD`` chunks wait."""
+    ahead: queue.Queue = queue.Queue(_AHEAD)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.1)
+                return True
+            except queue.Full:
                 continue
-            if col < len(cells):
-                return None
-            cells.extend([""] * (col - len(cells)))
-        how = styles.get(rest)
-        if how is None:
-            attrs = dict(_CELL_ATTR.findall(rest))
-            kind, style = attrs.get(b"t"), attrs.get(b"s")
-            plain = kind == b"s" or (kind in (None, b"n") and render.plain_style(style))
-            how = styles[rest] = (1 if kind == b"s" else 2 if plain else 0, kind, style)
-        if inline:
-            append(render(b"<is>" + inline + b"</is>", how[1], how[2]))
-        elif not value:
-            append("")
-        elif how[0] == 1:
-            append(strings[int(value)])
-        elif how[0] == 2 and value.isdigit() and (value[0] != 48 or len(value) == 1):
-            append(value.decode())
+        return False
+
+    def inflate() -> None:
+        try:
+            with zf.open(part) as fh:
+                while chunk := fh.read(_CHUNK):
+                    if not put(chunk):
+                        return
+            put(b"")
+        except BaseException as exc:  # handed to the reader, which raises it
+            put(exc)
+
+    worker = threading.Thread(target=inflate, name="pptaxonomy-xlsx-inflate", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = ahead.get()
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+            if not item:
+                return
+    finally:
+        stop.set()
+        worker.join()
+
+
+def _blocks(
+    zf: zipfile.ZipFile, part: str, cells: _Cells, first_col: int, first_row: int, width: int
+) -> Iterator[Block]:
+    """The sheet's rows as blocks, one per chunk of XML: a chunk whose every ``<row>`` a
+    row regex matches is rendered by column (the two-group regex is tried first, until a
+    chunk needs the full one); another (cells without ``r``, out of order, a wider row) by
+    the general path, which also widens the regexes for later chunks."""
+    fast = width <= _MAX_FAST_WIDTH
+    full = learned = False
+    misses = 0
+    number = 0  # the last row number seen (a <row> without r is the next one)
+    expected = first_row
+    carry = b""
+    for chunk in _chunks(zf, part):
+        data = carry + chunk
+        if chunk:
+            cut = data.rfind(b"</row>")
+            if cut < 0:
+                carry = data
+                continue
+            data, carry = data[: cut + 6], data[cut + 6 :]
+        if fast and not learned:
+            # the dimension may name one cell (A1): learn the width from the first rows
+            # rather than read the first chunk by the general path
+            head = data[: _nth(data, b"</row>", 64)]
+            widest = max(
+                (len(c) for _, c in _general_rows(head, number, cells, first_col)), default=0
+            )
+            width, learned = max(width, widest), True
+            fast = width <= _MAX_FAST_WIDTH
+        block = _fast_block(data, cells, first_col, width, full) if fast else None
+        if block is None and fast and not full:
+            block = _fast_block(data, cells, first_col, width, True)
+            full = block is not None
+        if block is not None:
+            misses = 0
+            numbers, columns = block
         else:
-            append(render(b"<v>" + value + b"</v>", how[1], how[2]))
-    return cells
+            rows = _general_rows(data, number, cells, first_col)
+            numbers = [n for n, _ in rows]
+            columns = [list(c) for c in zip_longest(*(c for _, c in rows), fillvalue="")]
+            if len(columns) > width:
+                width = len(columns)
+                fast = width <= _MAX_FAST_WIDTH
+            elif fast:
+                misses += 1
+                fast = misses < 3  # else this sheet's rows are in no form the regexes know
+        cells.trim()
+        if not numbers:
+            continue
+        number = numbers[-1]
+        if numbers[0] < expected or not all(map(operator.lt, numbers, numbers[1:])):
+            keep = []
+            for i, n in enumerate(numbers):
+                if n >= expected:  # before the sheet's range, or out of order: calamine drops it
+                    keep.append(i)
+                    expected = n + 1
+            numbers = [numbers[i] for i in keep]
+            columns = [[c[i] for i in keep] for c in columns]
+            if not numbers:
+                continue
+        expected = numbers[-1] + 1
+        yield numbers, columns
 
 
-def _text(raw: bytes) -> str:
-    text = raw.decode("utf-8")
-    return unescape(text) if "&" in text else text
+def _nth(data: bytes, sep: bytes, n: int) -> int:
+    """The end of the ``n``-th ``sep`` in ``data`` (or of ``data``)."""
+    at = 0
+    for _ in range(n):
+        found = data.find(sep, at)
+        if found < 0:
+            return len(data)
+        at = found + len(sep)
+    return at
 
 
-def _render(
-    body: bytes,
-    kind: bytes | None,
-    style: bytes | None,
-    strings: list[str],
-    dates: frozenset[int],
-    durations: frozenset[int],
-    base: dt.datetime,
-) -> str:
-    if kind == b"inlineStr":
-        return _text(b"".join(_TEXT.findall(_PHONETIC.sub(b"", body))))
-    m = _VALUE.search(body)
-    if m is None:
-        return ""  # a formula without a cached value
-    raw = m.group(1)
-    if kind == b"s":
-        return strings[int(raw)]
-    if kind is None or kind == b"n":
-        if not raw:
-            return ""
-        value = float(raw)
-        if style is not None and dates and int(style) in dates:
-            return _date(value, base)
-        if style is not None and durations and int(style) in durations:
-            return str(dt.timedelta(days=value))
-        if value.is_integer():
-            return str(int(value))
-        return str(value)
-    if kind == b"b":
-        return "True" if raw in (b"1", b"true") else "False"
-    if kind == b"e":
-        return ""  # an error (#N/A, #DIV/0!) reads as empty, as calamine reads it
-    return _text(raw)  # str (a formula's text), d (an ISO date)
+def _fast_block(data: bytes, cells: _Cells, first_col: int, width: int, full: bool) -> Block | None:
+    """The rows of ``data`` by one row regex, or ``None`` when it misses a ``<row>``."""
+    found = _row_pattern(first_col, width, full).findall(data)
+    if len(found) != data.count(b"<row") and len(found) != sum(map(data.count, _ROWS_IN)):
+        return None
+    if not found:
+        return [], []
+    groups = list(zip(*found, strict=True))
+    numbers = list(map(int, groups[0]))
+    if full:
+        columns = [
+            cells.column(groups[k], groups[k + 1], groups[k + 2]) for k in range(1, len(groups), 3)
+        ]
+    else:
+        columns = [
+            cells.flagged(groups[k], groups[k + 1], groups[k + 2]) for k in range(1, len(groups), 3)
+        ]
+    return numbers, columns
 
 
-def _date(serial: float, base: dt.datetime) -> str:
-    if 0 <= serial < 1:
-        moment = dt.datetime(2000, 1, 1) + dt.timedelta(days=serial)
-        return moment.time().isoformat()
-    if base.year == 1899 and serial < 60:
-        serial += 1  # Excel's 1900 counts a 29 February that did not exist
-    moment = base + dt.timedelta(days=serial)
-    if moment.time() == dt.time():
-        return moment.date().isoformat()
-    return moment.isoformat()
+def rows_of(blocks: Iterator[Block], first_row: int) -> Iterator[list[str]]:
+    """The blocks as rows from ``first_row``, an empty row for each row the sheet skips."""
+    expected = first_row
+    for numbers, columns in blocks:
+        for i, number in enumerate(numbers):
+            while expected < number:
+                yield []
+                expected += 1
+            yield [c[i] for c in columns]
+            expected += 1
+
+
+def _general_rows(
+    data: bytes, number: int, cells: _Cells, first_col: int
+) -> list[tuple[int, list[str]]]:
+    """(sheet row number, cells from ``first_col``) of each ``<row>`` in ``data``, whatever
+    the cells' form; ``number`` is the row before the first (for rows without ``r``)."""
+    out: list[tuple[int, list[str]]] = []
+    columns: dict[bytes, int] = {}
+    for piece in data.split(b"</row>"):
+        m = _ROW_START.search(piece)
+        while m is not None and m.group(2):  # <row/>: no cells, no </row>
+            r = _R_ATTR.search(m.group(1))
+            number = int(r.group(1)) if r else number + 1
+            out.append((number, []))
+            m = _ROW_START.search(piece, m.end())
+        if m is None:
+            continue
+        r = _R_ATTR.search(m.group(1))
+        number = int(r.group(1)) if r else number + 1
+        row: list[str] = []
+        for cattrs, body in _CELL.findall(piece, m.end()):
+            ref = kind = style = None
+            for key, val in _CELL_ATTR.findall(cattrs):
+                if key == b"r":
+                    ref = val
+                elif key == b"t":
+                    kind = val
+                else:
+                    style = val
+            if ref is not None:
+                letters = ref.rstrip(b"0123456789")
+                col = columns.get(letters)
+                if col is None:
+                    col = columns[letters] = _column(letters) - first_col
+                if col < 0:
+                    continue
+                if col > len(row):
+                    row.extend([""] * (col - len(row)))
+                elif col < len(row):
+                    continue  # a cell given twice: the first stands
+            row.append(cells.render(body, kind, style) if body else "")
+        out.append((number, row))
+    return out
