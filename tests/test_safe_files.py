@@ -130,3 +130,21 @@ def test_the_loader_refuses_an_empty_file(tree: Path):
     (tree / "sources" / "empty.yaml").write_text("", encoding="utf-8")
     with pytest.raises(TaxonomyDataError, match="empty"):
         load(tree)
+
+
+@pytest.mark.parametrize("kind", ["two links", "self"])
+def test_a_symlink_loop_is_an_io_error_not_a_traceback(tree: Path, kind: str):
+    # Python 3.11's Path.resolve raises RuntimeError (not OSError) on a loop.
+    a = tree / "sources" / "a.yaml"
+    if kind == "self":
+        a.symlink_to(a.name)
+    else:
+        (tree / "sources" / "b.yaml").symlink_to("a.yaml")
+        a.symlink_to("b.yaml")
+    report = validate_paths([tree])
+    looped = [p for p in report.problems if p.rule == "io-error"]
+    assert looped and all("symbolic link loop" in p.message for p in looped)
+    assert report.io_failed
+    assert [p.rule for p in validate_paths([a]).problems] == ["io-error"]
+    with pytest.raises(TaxonomyDataError, match="symbolic link loop"):
+        load(tree)
