@@ -385,6 +385,10 @@ def read_containers(root: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
     for path in taxonomy_files(root):
         try:
             data = _load_yaml(safefiles.read_capped(path))
+        except DuplicateKeyError as exc:
+            why = str(exc).split(": ", 1)[1]
+            msg = f"{path}:{exc.line}: not read: {why}; run `pptaxonomy validate`"
+            raise TaxonomyDataError(msg) from None
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             msg = f"{path}: not valid YAML ({exc}); run `pptaxonomy validate`"
             raise TaxonomyDataError(msg) from None
@@ -401,14 +405,14 @@ _STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map"))
 
 
 def _load_yaml(data: bytes) -> Any:
-    """``yaml.load`` with ``_FirstKeyLoader``, building plain strings, lists and mappings itself.
+    """``yaml.load`` with ``_StrictKeyLoader``, building plain strings, lists and mappings itself.
 
     PyYAML's generic constructor is over half of ``load()``; the taxonomy is nearly all plain
     text, lists and mappings, which are built here directly. Any other node (a number, a
     boolean, a tag, a merge key, a non-text key) goes to the loader's own constructor, so
     the result is the same as ``yaml.load``'s (a test compares them on every shipped file).
     """
-    loader = _FirstKeyLoader(data)
+    loader = _StrictKeyLoader(data)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -429,28 +433,45 @@ def _construct(loader: Any, node: Any) -> Any:
         return [_construct(loader, item) for item in node.value]
     if kind is yaml.MappingNode and tag == _MAP:
         out: dict[str, Any] = {}
+        keys: dict[str, Any] = {}
         for key, value in node.value:
             if key.__class__ is not yaml.ScalarNode or key.tag != _STR:
                 return loader.construct_object(node, deep=True)
-            if key.value not in out:  # the first of a key given twice, as validate reports
-                out[key.value] = _construct(loader, value)
+            if key.value in out:
+                _refuse_duplicate(key, keys[key.value])
+            keys[key.value] = key
+            out[key.value] = _construct(loader, value)
         return out
     return loader.construct_object(node, deep=True)
 
 
-class _FirstKeyLoader(_Loader):  # type: ignore[misc, valid-type]
-    """The C loader, keeping the first value of a key given twice, as ``validate`` reports."""
+class DuplicateKeyError(yaml.YAMLError):
+    """A mapping gives one key twice: refused, as ``validate`` refuses it (which of the two
+    values was meant cannot be known, and YAML readers disagree on which they keep)."""
+
+    def __init__(self, key: str, line: int, first: int) -> None:
+        super().__init__(
+            f"line {line}: key {key!r} is given twice in one mapping (first at line {first})"
+        )
+        self.line = line
+
+
+def _refuse_duplicate(key_node: Any, first_node: Any) -> None:
+    raise DuplicateKeyError(
+        key_node.value, key_node.start_mark.line + 1, first_node.start_mark.line + 1
+    )
+
+
+class _StrictKeyLoader(_Loader):  # type: ignore[misc, valid-type]
+    """The C loader, refusing a mapping that gives a text key twice, as ``validate`` does."""
 
     def construct_mapping(self, node, deep=False):
-        pairs = node.value
-        keys = [k.value for k, _ in pairs]
-        if len(set(keys)) != len(keys):
-            seen: set[Any] = set()
-            node.value = [
-                kv
-                for kv, key in zip(pairs, keys, strict=True)
-                if not (key in seen or seen.add(key))
-            ]
+        seen: dict[tuple[str, str], Any] = {}
+        for key, _ in node.value:
+            if key.__class__ is yaml.ScalarNode:
+                first = seen.setdefault((key.tag, key.value), key)
+                if first is not key:
+                    _refuse_duplicate(key, first)
         return super().construct_mapping(node, deep=deep)
 
 

@@ -69,8 +69,9 @@ RULES: dict[str, Rule] = {
     ),
     "yaml-duplicate-key": Rule(
         "Key given twice",
-        "A mapping gives the same key twice. Most YAML readers silently keep the last; the "
-        "validator keeps the first and reports the second.",
+        "A mapping gives the same key twice. YAML readers disagree on which value they keep "
+        "(most silently keep the last), so the file is refused: an error here, and "
+        "pptaxonomy.load() raises TaxonomyDataError naming the file and line.",
         "remove or merge one of them",
     ),
     "yaml-tag": Rule(
