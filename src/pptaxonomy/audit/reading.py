@@ -436,6 +436,11 @@ def _prepare_xlsx(path: Path, sheet: str | None, tmp: Path, suffix: str = "") ->
         src.warnings.append(
             f"read sheet {name!r}; hidden sheet(s) skipped: {', '.join(skipped_sheets)}"
         )
+    from .formulas import sheet_formulas
+
+    formulas = sheet_formulas(path, name)
+    if formulas is not None and (warning := formulas.warning(name)):
+        src.warnings.append(warning)
     return src
 
 
