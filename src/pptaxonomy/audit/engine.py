@@ -365,10 +365,12 @@ def _pass_one(con, src: _Source, cols: dict, name, slim: bool):
     try:
         run()
     except duckdb.InvalidInputException as exc:
-        if src.no_sniff or "sniffing" not in str(exc).lower():
+        text = str(exc).lower()
+        if src.no_sniff or ("sniffing" not in text and "maximum line size" not in text):
             raise
-        # A bad record in the sniffer's sample: read with the dialect we already know, so
-        # that the record is a skipped row with its line, not a failed file.
+        # A bad record (or a line over DuckDB's 2 MB line limit) in the sniffer's sample:
+        # read with the dialect we already know, so that the record is a skipped row with
+        # its line, not a failed file.
         src.no_sniff = True
         con.execute("DROP TABLE IF EXISTS p1_rejects; DROP TABLE IF EXISTS p1_scans")
         run()
@@ -403,6 +405,7 @@ def _early_titles(con, src: _Source, title_col: str) -> list[str]:
 
 
 _FOUND = re.compile(r"Found:\s*(\d+)")
+_ACTUAL = re.compile(r"Actual Size:\s*(\d+)")
 
 
 def _reject_problems(
@@ -430,6 +433,11 @@ def _reject_problems(
             problem = _problem(line, "unterminated-quote", text)
             problem["lines"] = span
             out.append(problem)
+        elif kind == "LINE SIZE OVER MAXIMUM":
+            m = _ACTUAL.search(message or "")
+            size = f" ({int(m.group(1)):,} bytes)" if m else ""
+            text = f"line over the 2 MB limit for one line{size}; row skipped"
+            out.append(_problem(line, "line-too-long", text))
         else:
             text = f"row cannot be read ({kind.lower()}); row skipped"
             out.append(_problem(line, "unreadable-row", text))
