@@ -532,8 +532,14 @@ def _copy_out(
         elif names != columns or excel_csv:
             rewrite_header(tmp_name, names, bom=excel_csv)
     except duckdb.Error as exc:
-        text = _first_line(exc).split(' {"', 1)[0]
-        raise AuditError(f"{out_path}: cannot write the row output: {text}") from None
+        errno = re.search(r'"errno":\s*"(\d+)"', str(exc))
+        # DuckDB's message ends with a JSON blob; its errno says it plainly (28: disk full)
+        text = os.strerror(int(errno.group(1))) if errno else _first_line(exc).split(' {"')[0]
+        raise AuditError(f"{out_path}: cannot write the row output ({text})") from None
+    except OSError as exc:  # the header rewrite or the workbook, on the hidden temporary file
+        raise AuditError(
+            f"{out_path}: cannot write the row output ({exc.strerror or exc})"
+        ) from None
     finally:
         if as_xlsx:
             with contextlib.suppress(OSError):
