@@ -390,7 +390,8 @@ def read_containers(root: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
             msg = f"{path}:{exc.line}: not read: {why}; run `pptaxonomy validate`"
             raise TaxonomyDataError(msg) from None
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            msg = f"{path}: not valid YAML ({exc}); run `pptaxonomy validate`"
+            where, why = _yaml_where(path, exc), _yaml_why(exc)
+            msg = f"{where}: not valid YAML ({why}); run `pptaxonomy validate`"
             raise TaxonomyDataError(msg) from None
         except OSError as exc:
             raise TaxonomyDataError(
@@ -399,6 +400,21 @@ def read_containers(root: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
         if data is None:
             raise TaxonomyDataError(f"{path}: the file is empty; run `pptaxonomy validate`")
         yield path, data
+
+
+def _yaml_where(path: Path, exc: Exception) -> str:
+    """``path:line:column`` of a YAML error (PyYAML counts from 0), or the path alone."""
+    mark = getattr(exc, "problem_mark", None)
+    return f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+
+
+def _yaml_why(exc: Exception) -> str:
+    """The reason of a YAML or decoding error on one line (PyYAML's spans several)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 at byte {exc.start}"
+    parts = [getattr(exc, "context", None), getattr(exc, "problem", None)]
+    text = "; ".join(p for p in parts if p) or str(exc)
+    return " ".join(text.split())
 
 
 _STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map"))
