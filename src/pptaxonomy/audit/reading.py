@@ -463,11 +463,20 @@ def _find_column(name: str | None, src: _Source, what: str, file: str) -> str | 
     if len(folded) > 1:
         found = ", ".join(repr(header[i]) for i in folded)
         raise AuditError(f"{file}: the {what} column {name!r} could be any of {found}; give one")
-    shown = [repr(_short(c, 30)) for c in header[:20]]
-    more = f" and {len(header) - 20} more" if len(header) > 20 else ""
     hint = ""
     if src.sheet_names and len(src.sheet_names) > 1:
         hint = f" (sheet {src.sheet!r}; sheets found: {', '.join(src.sheet_names)}; use --sheet)"
+    filled = [c for c in header if c.strip()]
+    if len(filled) >= 2 and sum(any(ch.isdigit() for ch in c) for c in filled) * 2 >= len(filled):
+        # The first row is data (no header row): its values are staff data, not shown.
+        raise AuditError(
+            f"{file}: no {what} column {name!r}; the first row looks like data, not a header "
+            f"({len(header)} values, most with digits; not shown): give the file a header "
+            "row naming its columns" + hint
+        )
+    # repr escapes what is not printable (a NUL, ESC or RLO in a name), so it shows
+    shown = [repr(c if len(c) <= 30 else c[:29] + "\u2026") for c in header[:20]]
+    more = f" and {len(header) - 20} more" if len(header) > 20 else ""
     raise AuditError(
         f"{file}: no {what} column {name!r}; columns found: " + ", ".join(shown) + more + hint
     )
