@@ -314,3 +314,24 @@ def test_the_loaders_yaml_reading_equals_pyyaml_on_every_shipped_file():
     for path in files:
         data = path.read_bytes()
         assert loader._load_yaml(data) == yaml.load(data, Loader=loader._StrictKeyLoader), path
+
+
+def test_an_alias_bomb_is_read_in_linear_time_as_pyyaml_reads_it():
+    # Each alias is the same node again: built once and shared, never expanded (9 levels of
+    # 9 aliases would be 387 million strings; the loader took minutes on it in diff).
+    import time
+
+    from pptaxonomy import loader
+
+    lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, 9):
+        prev, cur = chr(ord("a") + i - 1), chr(ord("a") + i)
+        lines.append(f"{cur}: &{cur} [{', '.join(['*' + prev] * 9)}]")
+    data = ("\n".join(lines) + "\n").encode()
+    started = time.monotonic()
+    got = loader._load_yaml(data)
+    assert time.monotonic() - started < 1
+    want = yaml.load(data, Loader=loader._StrictKeyLoader)
+    assert got["i"][0] is got["i"][8] is got["h"]
+    assert want["i"][0] is want["i"][8] is want["h"]
+    assert got["a"] == want["a"] and len(got["i"]) == 9

@@ -434,19 +434,25 @@ def _load_yaml(data: bytes) -> Any:
         if node is None:
             return None
         try:
-            return _construct(loader, node)
+            return _construct(loader, node, {})
         except RecursionError:  # a recursive alias: the loader's constructor handles it
             return loader.construct_document(node)
     finally:
         loader.dispose()
 
 
-def _construct(loader: Any, node: Any) -> Any:
+def _construct(loader: Any, node: Any, memo: dict[int, Any]) -> Any:
+    # ``memo``: an alias is the same node object again; build it once and share the result,
+    # as PyYAML does (without it an alias bomb is expanded: 9 levels of 9 took minutes).
     kind, tag = node.__class__, node.tag
     if kind is yaml.ScalarNode and tag == _STR:
         return node.value
+    if id(node) in memo:
+        return memo[id(node)]
     if kind is yaml.SequenceNode and tag == _SEQ:
-        return [_construct(loader, item) for item in node.value]
+        out_list = [_construct(loader, item, memo) for item in node.value]
+        memo[id(node)] = out_list
+        return out_list
     if kind is yaml.MappingNode and tag == _MAP:
         out: dict[str, Any] = {}
         keys: dict[str, Any] = {}
@@ -456,7 +462,8 @@ def _construct(loader: Any, node: Any) -> Any:
             if key.value in out:
                 _refuse_duplicate(key, keys[key.value])
             keys[key.value] = key
-            out[key.value] = _construct(loader, value)
+            out[key.value] = _construct(loader, value, memo)
+        memo[id(node)] = out
         return out
     return loader.construct_object(node, deep=True)
 
