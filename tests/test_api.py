@@ -268,7 +268,6 @@ def test_professions_by_group_covers_every_profession_once_in_group_order(tax):
 
 _YAML_CASES = [
     "a: 1\nb: [x, 2.5, true, null, 2024-01-05]\n",
-    "a: x\na: y\n",  # a key given twice: the first is kept
     "base: &b {k: v}\nmerged:\n  <<: *b\n  j: w\n",  # a merge key
     "on: 1\n2: two\n",  # non-text keys
     "a: !!str 12\nb: !!int '7'\n",
@@ -283,8 +282,27 @@ def test_the_loaders_yaml_reading_equals_pyyaml(text: str):
     from pptaxonomy import loader
 
     got = loader._load_yaml(text.encode())
-    want = yaml.load(text.encode(), Loader=loader._FirstKeyLoader)
+    want = yaml.load(text.encode(), Loader=loader._StrictKeyLoader)
     assert repr(got) == repr(want)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "first"),
+    [
+        ("a: x\na: y\n", 2, 1),
+        ("top:\n  name: x\n  k: 1\n  name: y\n", 4, 2),
+        ("- {a: 1, b: 2, a: 1}\n", 1, 1),  # the same value twice is refused too
+        ("a: 1\n'a': 2\n", 2, 1),  # quoting does not make it another key
+        ("base: &b {k: v}\nm:\n  <<: *b\n  j: w\n  j: z\n", 5, 4),  # through the slow path
+    ],
+)
+def test_a_key_given_twice_is_refused_by_both_yaml_readings(text: str, line: int, first: int):
+    from pptaxonomy import loader
+
+    for read in (loader._load_yaml, lambda d: yaml.load(d, Loader=loader._StrictKeyLoader)):
+        with pytest.raises(loader.DuplicateKeyError) as err:
+            read(text.encode())
+        assert err.value.line == line and f"first at line {first}" in str(err.value)
 
 
 def test_the_loaders_yaml_reading_equals_pyyaml_on_every_shipped_file():
@@ -295,4 +313,25 @@ def test_the_loaders_yaml_reading_equals_pyyaml_on_every_shipped_file():
     assert len(files) > 30
     for path in files:
         data = path.read_bytes()
-        assert loader._load_yaml(data) == yaml.load(data, Loader=loader._FirstKeyLoader), path
+        assert loader._load_yaml(data) == yaml.load(data, Loader=loader._StrictKeyLoader), path
+
+
+def test_an_alias_bomb_is_read_in_linear_time_as_pyyaml_reads_it():
+    # Each alias is the same node again: built once and shared, never expanded (9 levels of
+    # 9 aliases would be 387 million strings; the loader took minutes on it in diff).
+    import time
+
+    from pptaxonomy import loader
+
+    lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, 9):
+        prev, cur = chr(ord("a") + i - 1), chr(ord("a") + i)
+        lines.append(f"{cur}: &{cur} [{', '.join(['*' + prev] * 9)}]")
+    data = ("\n".join(lines) + "\n").encode()
+    started = time.monotonic()
+    got = loader._load_yaml(data)
+    assert time.monotonic() - started < 1
+    want = yaml.load(data, Loader=loader._StrictKeyLoader)
+    assert got["i"][0] is got["i"][8] is got["h"]
+    assert want["i"][0] is want["i"][8] is want["h"]
+    assert got["a"] == want["a"] and len(got["i"]) == 9

@@ -490,3 +490,30 @@ def test_blank_lines_are_ignored_whatever_the_width(tmp_path, text):
     with out.open(encoding="utf-8", newline="") as fh:
         titles = [r["Position Title"] for r in csv.DictReader(fh)]
     assert sorted(titles) == ["Clinical Psychologist", "Counsellor", "PWP"]
+
+
+def test_short_rows_are_skipped_with_their_lines_never_padded(tmp_path):
+    # D6's decision (docs/audit.md, "Short rows are skipped, never padded").
+    src = tmp_path / "in.csv"
+    src.write_text(
+        "Assignment Number,Position Title,Occupation Code,Start\n"
+        "A1,Clinical Psychologist,S1L,2024\n"
+        "A2,Clinical Psychologist,S1L\n"  # a dropped trailing field
+        "A3,Counsellor\n"  # two dropped
+        "S1L,2024\n"  # a lost middle field: padding would read 2024 as the code
+        "A5,Counsellor,S1M,2024,\n",  # one extra trailing empty field: read
+        encoding="utf-8",
+    )
+    out = tmp_path / "rows.csv"
+    summary = audit(src, "Position Title", "Occupation Code", output=out).summary
+    assert summary["rows"] == {"audited": 2, "skipped": 3}
+    assert [(p["line"], p["code"]) for p in summary["problems"]] == [
+        (3, "ragged-row"),
+        (4, "ragged-row"),
+        (5, "ragged-row"),
+    ]
+    assert "row has 2 fields; the header has 4" in summary["problems"][1]["message"]
+    with out.open(encoding="utf-8", newline="") as fh:
+        assert sorted(r["Assignment Number"] for r in csv.DictReader(fh)) == ["A1", "A5"]
+    result = run(str(src), "--title-column", "Position Title", "--fail-on", "skipped")
+    assert result.exit_code == 1 and "skipped 3" in result.output

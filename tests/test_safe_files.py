@@ -117,16 +117,43 @@ def test_one_broken_file_reports_only_its_own_problems(tree: Path):
     assert report.errors and all(p.file == str(one) for p in report.problems)
 
 
-def test_the_loader_keeps_the_first_of_a_duplicated_key(tree: Path):
+def test_a_key_given_twice_is_refused_with_file_and_line(tree: Path):
+    # The lead's decision: refused, not the first (or the last) value kept silently.
     path = tree / "professions" / "counsellor.yaml"
-    text = path.read_text(encoding="utf-8")
-    name_line = next(line for line in text.splitlines() if line.strip().startswith("name:"))
-    text = text.replace(name_line, f"{name_line}\n{name_line.split(':')[0]}: Counselor", 1)
-    path.write_text(text, encoding="utf-8")
-    assert load(tree).professions["counsellor"].name == name_line.split(":", 1)[1].strip()
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("name:"))
+    indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())]
+    lines.insert(at + 1, f"{indent}name: Counselor\n")
+    path.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(TaxonomyDataError) as err:
+        load(tree)
+    assert f"counsellor.yaml:{at + 2}:" in str(err.value) and "'name'" in str(err.value)
+    assert f"first at line {at + 1}" in str(err.value)
+    report = validate_paths([tree])
+    (dup,) = [p for p in report.problems if p.rule == "yaml-duplicate-key"]
+    assert dup.severity == "error" and dup.line == at + 2 and "refused" in dup.message
+    assert not report.ok
 
 
 def test_the_loader_refuses_an_empty_file(tree: Path):
     (tree / "sources" / "empty.yaml").write_text("", encoding="utf-8")
     with pytest.raises(TaxonomyDataError, match="empty"):
+        load(tree)
+
+
+@pytest.mark.parametrize("kind", ["two links", "self"])
+def test_a_symlink_loop_is_an_io_error_not_a_traceback(tree: Path, kind: str):
+    # Python 3.11's Path.resolve raises RuntimeError (not OSError) on a loop.
+    a = tree / "sources" / "a.yaml"
+    if kind == "self":
+        a.symlink_to(a.name)
+    else:
+        (tree / "sources" / "b.yaml").symlink_to("a.yaml")
+        a.symlink_to("b.yaml")
+    report = validate_paths([tree])
+    looped = [p for p in report.problems if p.rule == "io-error"]
+    assert looped and all("symbolic link loop" in p.message for p in looped)
+    assert report.io_failed
+    assert [p.rule for p in validate_paths([a]).problems] == ["io-error"]
+    with pytest.raises(TaxonomyDataError, match="symbolic link loop"):
         load(tree)

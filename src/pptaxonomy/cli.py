@@ -233,9 +233,10 @@ def match_cmd(titles: tuple[str, ...], as_json: bool, local_titles: str | None) 
       pptaxonomy match --titles local.csv "Step 3 Practitioner"
     """
     from .matcher import cli_match
+    from .matcher.cli import read_lines
 
     if titles == ("-",):
-        titles = tuple(line.rstrip("\r\n") for line in sys.stdin)
+        titles = tuple(read_lines(getattr(sys.stdin, "buffer", sys.stdin)))
     sys.exit(cli_match(titles, as_json, local_titles))
 
 

@@ -385,8 +385,13 @@ def read_containers(root: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
     for path in taxonomy_files(root):
         try:
             data = _load_yaml(safefiles.read_capped(path))
+        except DuplicateKeyError as exc:
+            why = str(exc).split(": ", 1)[1]
+            msg = f"{path}:{exc.line}: not read: {why}; run `pptaxonomy validate`"
+            raise TaxonomyDataError(msg) from None
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            msg = f"{path}: not valid YAML ({exc}); run `pptaxonomy validate`"
+            where, why = _yaml_where(path, exc), _yaml_why(exc)
+            msg = f"{where}: not valid YAML ({why}); run `pptaxonomy validate`"
             raise TaxonomyDataError(msg) from None
         except OSError as exc:
             raise TaxonomyDataError(
@@ -397,60 +402,99 @@ def read_containers(root: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
         yield path, data
 
 
+def _yaml_where(path: Path, exc: Exception) -> str:
+    """``path:line:column`` of a YAML error (PyYAML counts from 0), or the path alone."""
+    mark = getattr(exc, "problem_mark", None)
+    return f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+
+
+def _yaml_why(exc: Exception) -> str:
+    """The reason of a YAML or decoding error on one line (PyYAML's spans several)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 at byte {exc.start}"
+    parts = [getattr(exc, "context", None), getattr(exc, "problem", None)]
+    text = "; ".join(p for p in parts if p) or str(exc)
+    return " ".join(text.split())
+
+
 _STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map"))
 
 
 def _load_yaml(data: bytes) -> Any:
-    """``yaml.load`` with ``_FirstKeyLoader``, building plain strings, lists and mappings itself.
+    """``yaml.load`` with ``_StrictKeyLoader``, building plain strings, lists and mappings itself.
 
     PyYAML's generic constructor is over half of ``load()``; the taxonomy is nearly all plain
     text, lists and mappings, which are built here directly. Any other node (a number, a
     boolean, a tag, a merge key, a non-text key) goes to the loader's own constructor, so
     the result is the same as ``yaml.load``'s (a test compares them on every shipped file).
     """
-    loader = _FirstKeyLoader(data)
+    loader = _StrictKeyLoader(data)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
         try:
-            return _construct(loader, node)
+            return _construct(loader, node, {})
         except RecursionError:  # a recursive alias: the loader's constructor handles it
             return loader.construct_document(node)
     finally:
         loader.dispose()
 
 
-def _construct(loader: Any, node: Any) -> Any:
+def _construct(loader: Any, node: Any, memo: dict[int, Any]) -> Any:
+    # ``memo``: an alias is the same node object again; build it once and share the result,
+    # as PyYAML does (without it an alias bomb is expanded: 9 levels of 9 took minutes).
     kind, tag = node.__class__, node.tag
     if kind is yaml.ScalarNode and tag == _STR:
         return node.value
+    if id(node) in memo:
+        return memo[id(node)]
     if kind is yaml.SequenceNode and tag == _SEQ:
-        return [_construct(loader, item) for item in node.value]
+        out_list = [_construct(loader, item, memo) for item in node.value]
+        memo[id(node)] = out_list
+        return out_list
     if kind is yaml.MappingNode and tag == _MAP:
         out: dict[str, Any] = {}
+        keys: dict[str, Any] = {}
         for key, value in node.value:
             if key.__class__ is not yaml.ScalarNode or key.tag != _STR:
                 return loader.construct_object(node, deep=True)
-            if key.value not in out:  # the first of a key given twice, as validate reports
-                out[key.value] = _construct(loader, value)
+            if key.value in out:
+                _refuse_duplicate(key, keys[key.value])
+            keys[key.value] = key
+            out[key.value] = _construct(loader, value, memo)
+        memo[id(node)] = out
         return out
     return loader.construct_object(node, deep=True)
 
 
-class _FirstKeyLoader(_Loader):  # type: ignore[misc, valid-type]
-    """The C loader, keeping the first value of a key given twice, as ``validate`` reports."""
+class DuplicateKeyError(yaml.YAMLError):
+    """A mapping gives one key twice: refused, as ``validate`` refuses it (which of the two
+    values was meant cannot be known, and YAML readers disagree on which they keep)."""
+
+    def __init__(self, key: str, line: int, first: int) -> None:
+        super().__init__(
+            f"line {line}: key {key!r} is given twice in one mapping (first at line {first})"
+        )
+        self.line = line
+
+
+def _refuse_duplicate(key_node: Any, first_node: Any) -> None:
+    raise DuplicateKeyError(
+        key_node.value, key_node.start_mark.line + 1, first_node.start_mark.line + 1
+    )
+
+
+class _StrictKeyLoader(_Loader):  # type: ignore[misc, valid-type]
+    """The C loader, refusing a mapping that gives a text key twice, as ``validate`` does."""
 
     def construct_mapping(self, node, deep=False):
-        pairs = node.value
-        keys = [k.value for k, _ in pairs]
-        if len(set(keys)) != len(keys):
-            seen: set[Any] = set()
-            node.value = [
-                kv
-                for kv, key in zip(pairs, keys, strict=True)
-                if not (key in seen or seen.add(key))
-            ]
+        seen: dict[tuple[str, str], Any] = {}
+        for key, _ in node.value:
+            if key.__class__ is yaml.ScalarNode:
+                first = seen.setdefault((key.tag, key.value), key)
+                if first is not key:
+                    _refuse_duplicate(key, first)
         return super().construct_mapping(node, deep=deep)
 
 

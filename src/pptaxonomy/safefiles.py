@@ -9,6 +9,7 @@ with ``refusal``, both of which look at the file with ``lstat``/``stat`` before 
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -35,7 +36,10 @@ def refusal(path: Path, root: Path) -> str | None:
     try:
         st = os.lstat(path)
         if stat.S_ISLNK(st.st_mode):
-            target = path.resolve()
+            try:
+                target = path.resolve()
+            except RuntimeError:  # Python 3.11 reports a link loop so, not as an OSError
+                return "a symbolic link loop (it never reaches a file)"
             if not inside(target, root.resolve()):
                 return (
                     "a symbolic link to a file outside the taxonomy folder (taxonomy files "
@@ -43,6 +47,8 @@ def refusal(path: Path, root: Path) -> str | None:
                 )
             st = os.stat(target)
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link loop (it never reaches a file)"
         return f"the file cannot be read ({exc.strerror or exc})"
     if not stat.S_ISREG(st.st_mode):
         return "not a regular file but a device, FIFO or socket (taxonomy files are regular files)"

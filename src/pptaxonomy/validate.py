@@ -69,8 +69,9 @@ RULES: dict[str, Rule] = {
     ),
     "yaml-duplicate-key": Rule(
         "Key given twice",
-        "A mapping gives the same key twice. Most YAML readers silently keep the last; the "
-        "validator keeps the first and reports the second.",
+        "A mapping gives the same key twice. YAML readers disagree on which value they keep "
+        "(most silently keep the last), so the file is refused: an error here, and "
+        "pptaxonomy.load() raises TaxonomyDataError naming the file and line.",
         "remove or merge one of them",
     ),
     "yaml-tag": Rule(
@@ -362,7 +363,8 @@ RULES: dict[str, Rule] = {
         "File cannot be read",
         "A taxonomy file or code list exists but cannot be read (permissions, a directory, "
         "an I/O error). The command exits with status 2.",
-        "check the file's permissions",
+        "check the file's permissions; replace a link or special file by a regular file "
+        "inside the taxonomy folder",
     ),
 }
 
@@ -1992,7 +1994,7 @@ def validate_paths(paths: Sequence[Path | str] | None = None) -> Report:
     v.files = files
     for shown, why in refused:
         v.unreadable_files += 1
-        v.add("io-error", shown, (1, 1), f"not read: it {why}")
+        v.add("io-error", shown, (1, 1), f"not read: {why}")
     # Whole taxonomy directories (holding VERSION) are checked against the released ids.
     given = [Path(p) for p in paths] if paths else None
     if given is None:

@@ -8,7 +8,7 @@ an explicit stack, so that every problem is reported as a ``YamlProblem`` and ne
 * ``yaml-encoding``: the bytes are not UTF-8;
 * ``yaml-empty``: the file holds no document (empty, or only comments);
 * ``yaml-syntax``: the parser's own error, at its line and column;
-* ``yaml-duplicate-key``: a mapping key given twice (the first is kept);
+* ``yaml-duplicate-key``: a mapping key given twice (refused: the loader refuses it too);
 * ``yaml-tag``: an explicit tag other than the standard core ones (``!!python/object``,
   ``!foo``), or a core tag whose text cannot be read as it says (``!!int abc``);
 * ``yaml-alias``: an anchor or an alias (never expanded; the alias reads as null);
@@ -498,7 +498,8 @@ class _Builder:
                 YamlProblem(
                     *pos,
                     "yaml-duplicate-key",
-                    f"key {key!r} is given twice in this mapping{where}; the first is kept",
+                    f"key {key!r} is given twice in this mapping{where}; the file is refused "
+                    "until one is removed",
                     "remove or merge one of them",
                 )
             )

@@ -371,10 +371,12 @@ def _pass_one(con, src: _Source, cols: dict, name, slim: bool):
     try:
         run()
     except duckdb.InvalidInputException as exc:
-        if src.no_sniff or "sniffing" not in str(exc).lower():
+        text = str(exc).lower()
+        if src.no_sniff or ("sniffing" not in text and "maximum line size" not in text):
             raise
-        # A bad record in the sniffer's sample: read with the dialect we already know, so
-        # that the record is a skipped row with its line, not a failed file.
+        # A bad record (or a line over DuckDB's 2 MB line limit) in the sniffer's sample:
+        # read with the dialect we already know, so that the record is a skipped row with
+        # its line, not a failed file.
         src.no_sniff = True
         con.execute("DROP TABLE IF EXISTS p1_rejects; DROP TABLE IF EXISTS p1_scans")
         run()
@@ -409,6 +411,7 @@ def _early_titles(con, src: _Source, title_col: str) -> list[str]:
 
 
 _FOUND = re.compile(r"Found:\s*(\d+)")
+_ACTUAL = re.compile(r"Actual Size:\s*(\d+)")
 
 
 def _reject_problems(
@@ -436,6 +439,11 @@ def _reject_problems(
             problem = _problem(line, "unterminated-quote", text)
             problem["lines"] = span
             out.append(problem)
+        elif kind == "LINE SIZE OVER MAXIMUM":
+            m = _ACTUAL.search(message or "")
+            size = f" ({int(m.group(1)):,} bytes)" if m else ""
+            text = f"line over the 2 MB limit for one line{size}; row skipped"
+            out.append(_problem(line, "line-too-long", text))
         else:
             text = f"row cannot be read ({kind.lower()}); row skipped"
             out.append(_problem(line, "unreadable-row", text))
@@ -530,8 +538,14 @@ def _copy_out(
         elif names != columns or excel_csv:
             rewrite_header(tmp_name, names, bom=excel_csv)
     except duckdb.Error as exc:
-        text = _first_line(exc).split(' {"', 1)[0]
-        raise AuditError(f"{out_path}: cannot write the row output: {text}") from None
+        errno = re.search(r'"errno":\s*"(\d+)"', str(exc))
+        # DuckDB's message ends with a JSON blob; its errno says it plainly (28: disk full)
+        text = os.strerror(int(errno.group(1))) if errno else _first_line(exc).split(' {"')[0]
+        raise AuditError(f"{out_path}: cannot write the row output ({text})") from None
+    except OSError as exc:  # the header rewrite or the workbook, on the hidden temporary file
+        raise AuditError(
+            f"{out_path}: cannot write the row output ({exc.strerror or exc})"
+        ) from None
     finally:
         if as_xlsx:
             with contextlib.suppress(OSError):

@@ -95,6 +95,10 @@ def _detect_encoding(head: bytes) -> str:
         return "utf-32"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    if b"\0" in head[:4096]:
+        wide = _wide_without_bom(head[:4096])
+        if wide:
+            return wide
     sample = head
     if len(head) == _SAMPLE_BYTES:  # may end inside a character
         cut = head.rfind(b"\n")
@@ -106,6 +110,37 @@ def _detect_encoding(head: bytes) -> str:
         return "cp1252"
 
 
+#: Where the NUL bytes of ASCII-range text fall, by byte position modulo 4, in each wide
+#: encoding written without a byte-order mark (UTF-32 first: its pattern contains UTF-16's).
+_WIDE_ZEROS = {
+    "utf-32-le": (1, 2, 3),
+    "utf-32-be": (0, 1, 2),
+    "utf-16-le": (1, 3),
+    "utf-16-be": (0, 2),
+}
+
+
+def _wide_without_bom(head: bytes) -> str | None:
+    """UTF-16 or UTF-32 (LE or BE) written without a BOM, told by where its NUL bytes fall
+    (a header is nearly always ASCII text) and confirmed by decoding the sample strictly; None
+    for anything else (a UTF-8 file with a few NUL bytes in cells)."""
+    n = len(head) - len(head) % 4
+    if n < 8:
+        return None
+    zeros = [sum(1 for b in head[k:n:4] if b == 0) for k in range(4)]
+    quarter = n // 4
+    for name, where in _WIDE_ZEROS.items():
+        high = all(zeros[k] >= 0.6 * quarter for k in where)
+        low = all(zeros[k] <= 0.1 * quarter for k in range(4) if k not in where)
+        if high and low:
+            try:
+                head[:n].decode(name)
+            except UnicodeDecodeError:
+                continue
+            return name
+    return None
+
+
 def _check_encoding(encoding: str, head: bytes) -> str:
     """The codec's canonical name, if it is a text encoding that can decode this file."""
     try:
@@ -114,6 +149,12 @@ def _check_encoding(encoding: str, head: bytes) -> str:
         raise AuditError(f"unknown encoding {encoding!r}") from None
     if not getattr(info, "_is_text_encoding", True):
         raise AuditError(f"--encoding {encoding}: not a text encoding")
+    if info.name in ("utf-16", "utf-32") and not head.startswith(
+        (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # (the UTF-32 BOMs start with these)
+    ):
+        wide = _wide_without_bom(head[:4096])  # no BOM: which byte order the file has
+        if wide and wide.startswith(info.name):
+            return wide
     try:
         codecs.getincrementaldecoder(info.name)(errors="replace").decode(head)
     except (UnicodeError, LookupError, TypeError, ValueError) as exc:
@@ -180,15 +221,15 @@ def _prepare_csv(
         readable = path
     else:
         readable = tmp / f"input-utf8{suffix}.csv"
-        auto16 = enc.startswith("utf-16") and not encoding
-        _transcode(path, readable, "utf-16" if auto16 else enc)
+        _transcode(path, readable, enc)
     with open(readable, encoding="utf-8-sig", errors="replace", newline="") as fh:
         text = fh.read(_SAMPLE_BYTES)
     if not text.strip():
         raise AuditError(f"{path.name}: the file is empty")
     delimiter = _sniff_delimiter(text)
     try:
-        header = next(csv.reader(io.StringIO(text), delimiter=delimiter))
+        # newline=None: CR-only line endings (old Mac exports) too; DuckDB reads them itself
+        header = next(csv.reader(io.StringIO(text, newline=None), delimiter=delimiter))
     except (StopIteration, csv.Error) as exc:
         raise AuditError(f"{path.name}: cannot read a header row ({exc})") from None
     src = _Source(readable, _unique(header), delimiter, enc, "csv")
@@ -373,6 +414,11 @@ def _prepare_xlsx(path: Path, sheet: str | None, tmp: Path, suffix: str = "") ->
         src.warnings.append(
             f"read sheet {name!r}; hidden sheet(s) skipped: {', '.join(skipped_sheets)}"
         )
+    from .formulas import sheet_formulas
+
+    formulas = sheet_formulas(path, name)
+    if formulas is not None and (warning := formulas.warning(name)):
+        src.warnings.append(warning)
     return src
 
 
@@ -420,11 +466,20 @@ def _find_column(name: str | None, src: _Source, what: str, file: str) -> str | 
     if len(folded) > 1:
         found = ", ".join(repr(header[i]) for i in folded)
         raise AuditError(f"{file}: the {what} column {name!r} could be any of {found}; give one")
-    shown = [repr(_short(c, 30)) for c in header[:20]]
-    more = f" and {len(header) - 20} more" if len(header) > 20 else ""
     hint = ""
     if src.sheet_names and len(src.sheet_names) > 1:
         hint = f" (sheet {src.sheet!r}; sheets found: {', '.join(src.sheet_names)}; use --sheet)"
+    filled = [c for c in header if c.strip()]
+    if len(filled) >= 2 and sum(any(ch.isdigit() for ch in c) for c in filled) * 2 >= len(filled):
+        # The first row is data (no header row): its values are staff data, not shown.
+        raise AuditError(
+            f"{file}: no {what} column {name!r}; the first row looks like data, not a header "
+            f"({len(header)} values, most with digits; not shown): give the file a header "
+            "row naming its columns" + hint
+        )
+    # repr escapes what is not printable (a NUL, ESC or RLO in a name), so it shows
+    shown = [repr(c if len(c) <= 30 else c[:29] + "\u2026") for c in header[:20]]
+    more = f" and {len(header) - 20} more" if len(header) > 20 else ""
     raise AuditError(
         f"{file}: no {what} column {name!r}; columns found: " + ", ".join(shown) + more + hint
     )

@@ -47,7 +47,10 @@ def write_report(summary: dict[str, Any], path: str | os.PathLike) -> Path:
         raise AuditError(f"{path}: a report must end in .json or .html")
     if not path.parent.exists():
         raise AuditError(f"{path.parent}: the report folder does not exist")
-    atomic_write_text(path, text)
+    try:
+        atomic_write_text(path, text)
+    except OSError as exc:  # a full disk: the error has no file name, so name the report
+        raise AuditError(f"{path}: cannot write the report ({exc.strerror or exc})") from None
     return path
 
 

@@ -26,7 +26,7 @@ def cli_match(titles: Iterable[str], as_json: bool = False, local_titles: str | 
         except LocalTitlesError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-    results = [m.match(t) for t in titles]
+    results = [m.match(clean_text(t)) for t in titles]
     if as_json:
         for r in results:
             # One record a line: U+2028/U+2029 and DEL would split it for str.splitlines().
@@ -56,3 +56,25 @@ def cli_match(titles: Iterable[str], as_json: bool = False, local_titles: str | 
 
 
 _JSON_LINE_BREAKS = {0x2028: "\\u2028", 0x2029: "\\u2029", 0x7F: "\\u007f", 0x85: "\\u0085"}
+
+
+def clean_text(text: str) -> str:
+    """``text`` as valid Unicode: undecodable argv bytes (lone surrogates from Python's
+    surrogateescape) become U+FFFD, so the output is valid UTF-8 and JSON, never a traceback."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that no undecodable byte gives: not from argv
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return raw.decode("utf-8", "replace")
+
+
+def read_lines(stream: Any) -> list[str]:
+    """Lines of a binary or text stream, decoded as UTF-8 with U+FFFD for bad bytes (a BOM
+    dropped), split at LF, CRLF or a lone CR as a text-mode file would be."""
+    data = stream.read()
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines
