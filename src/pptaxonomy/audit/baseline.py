@@ -502,13 +502,14 @@ def baseline_range(tables: dict[str, Any]) -> list[dict[str, Any]]:
 
 def data_quality(con, *, fte: bool, key: bool) -> dict[str, Any]:
     """Counts of rows whose FTE is missing, unreadable, zero or above 1, and of key values
-    given to more than one row (over every row of the extract)."""
+    given to more than one row (over every row of the extract: the slim rows ``rw``, as
+    these need no reading)."""
     out: dict[str, Any] = {}
     if fte:
         row = con.execute(
             "SELECT count(*) FILTER (WHERE NOT f_given), "
             "count(*) FILTER (WHERE f_given AND f IS NULL), count(*) FILTER (WHERE f <= 0), "
-            "count(*) FILTER (WHERE f > 1) FROM pp_rows"
+            "count(*) FILTER (WHERE f > 1) FROM rw"
         ).fetchone()
         out.update(
             zip(
@@ -519,7 +520,7 @@ def data_quality(con, *, fte: bool, key: bool) -> dict[str, Any]:
         )
     if key:
         keys, rows = con.execute(
-            "SELECT count(*), coalesce(sum(n), 0) FROM (SELECT k, count(*) AS n FROM pp_rows "
+            "SELECT count(*), coalesce(sum(n), 0) FROM (SELECT k, count(*) AS n FROM rw "
             "WHERE k IS NOT NULL GROUP BY k HAVING count(*) > 1)"
         ).fetchone()
         out["duplicate_keys"], out["rows_with_duplicate_keys"] = keys, int(rows)
