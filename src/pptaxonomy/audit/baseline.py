@@ -238,10 +238,11 @@ def baseline_sql(
         f"SELECT census_date, {labels}, person FROM fm WHERE m > {MANY_CELLS} "
         f"GROUP BY GROUPING SETS ({', '.join(sets)})"
     )
-    parts.append(
-        f"SELECT {cell}, count(*) AS h, CAST(NULL AS DOUBLE) AS f, CAST(NULL AS BIGINT) AS n "
-        f"FROM ({big}) bp GROUP BY {cell}"
-    )
+    if person:  # without a person column headcount is NULL: no need to count
+        parts.append(
+            f"SELECT {cell}, count(*) AS h, CAST(NULL AS DOUBLE) AS f, "
+            f"CAST(NULL AS BIGINT) AS n FROM ({big}) bp GROUP BY {cell}"
+        )
     grouped = (
         f"SELECT {cell}, {'sum(h)' if person else 'CAST(NULL AS BIGINT)'} AS headcount, "
         f"{'sum(f)' if fte else 'CAST(NULL AS DOUBLE)'} AS fte, sum(n) AS assignments "
