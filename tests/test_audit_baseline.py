@@ -103,9 +103,22 @@ def _expected_baseline(rows: list[dict]) -> dict[tuple, tuple]:
     return {k: (len(persons[k]), round(fte[k], 2), count[k]) for k in persons}
 
 
-def test_baseline_equals_an_independent_computation(tmp_path):
+@pytest.mark.parametrize("many_cells", [None, 1])
+def test_baseline_equals_an_independent_computation(tmp_path, monkeypatch, many_cells):
+    """``many_cells=1``: every person in several fine cells is counted the direct way (the
+    path for persons with many assignments), and some rows have no person (one group)."""
     src = tmp_path / "extract.csv"
     _extract(src, 20_000)
+    if many_cells is not None:
+        from pptaxonomy.audit import baseline
+
+        monkeypatch.setattr(baseline, "MANY_CELLS", many_cells)
+        with open(src, encoding="utf-8", newline="") as fh:
+            lines = list(csv.reader(fh))
+        for line in lines[1::50]:
+            line[1] = ""
+        with open(src, "w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows(lines)
     out = tmp_path / "rows.csv"
     result = audit(src, profile="esr-staff-in-post", date_column="Census Date", output=out)
     with open(out, encoding="utf-8", newline="") as fh:

@@ -217,3 +217,29 @@ def test_an_extract_too_long_for_a_sheet_is_refused_and_nothing_is_left(tmp_path
     monkeypatch.setattr(engine, "XLSX_MAX_ROWS", 201)
     audit(SAMPLE, "Position Title", output=out)
     assert out.exists()
+
+
+def test_the_json_report_is_written_as_json_dumps_indent_2_would(tmp_path):
+    """The report's own encoder (fast on large tables) against the json module's."""
+    import json
+
+    from pptaxonomy.audit.report import dumps_indented
+
+    cases = [
+        {},
+        [],
+        {"a": [], "b": {}, "c": [1, 2.5, None, True, False, 'é\n"x\u2028\\']},
+        {3: "int key", 2.5: "float key", True: "bool key", None: "null key"},
+        [[1, [2, []], {"x": float("nan")}], float("inf"), -0.0, 1e300, 10**30, (1, 2), ()],
+        "text",
+        3,
+        None,
+    ]
+    for case in cases:
+        assert dumps_indented(case) == json.dumps(case, indent=2, ensure_ascii=False), case
+    result = audit(SAMPLE, profile="esr-staff-in-post", baseline=True)
+    assert result.summary["tables"]["baseline"]["rows"]
+    for summary in (result.summary, json.loads(json.dumps(result.summary))):
+        assert dumps_indented(summary) == json.dumps(summary, indent=2, ensure_ascii=False)
+    with pytest.raises(TypeError):
+        dumps_indented({"x": object()})

@@ -25,6 +25,9 @@ from typing import Any
 #: The slim row table ``rw`` the first pass keeps when a baseline is wanted.
 ROW_COLUMNS = ("t", "raw", "b", "k", "p", "f", "f_given", "o", "a", "d")
 
+#: Above this many fine cells on a date, a person's headcount is taken the direct way.
+MANY_CELLS = 16
+
 BASELINE_COLUMNS = (
     "census_date",
     "organisation",
@@ -128,8 +131,6 @@ def baseline_sql(
     where = f"{n['certainty']} IN ('matched', 'possible')"
     if fte:
         where += f" AND {n['fte']} > 0"
-    head = "count(*)" if person else "CAST(NULL AS BIGINT)"
-    fte_sum = "sum(f)" if fte else "CAST(NULL AS DOUBLE)"
     dims = ("organisation", "group_id", "profession_id", "level_id", "certainty")
 
     def label(d: str) -> str:
@@ -154,18 +155,101 @@ def baseline_sql(
         f"coalesce({n['level']}, '') AS level_id, {n['certainty']} AS certainty, "
         f"{n['person']} AS person, {n['fte']} AS fte FROM {rows} WHERE {where}"
     )
-    # Two steps instead of count(DISTINCT person) over the grouping sets (several times
-    # slower in DuckDB): one row per (cell, person), then cells count their persons.
-    per_person = (
-        f"SELECT census_date, {', '.join(label(d) for d in dims)}, person, sum(fte) AS f, "
-        f"count(*) AS n FROM ({inner}) r GROUP BY GROUPING SETS ({', '.join(sets)})"
+    cell = ", ".join(("census_date", *dims))
+    levels_ = [
+        (o, depth, c)
+        for o in ((True, False) if org else (False,))
+        for depth in (3, 2, 1, 0)
+        for c in (True, False)
+    ]
+    # Headcount without count(DISTINCT person) over the grouping sets (that, or one row per
+    # (cell, person) for each of the 16 totals, was most of the audit's extra time). A
+    # person counts once in every cell holding any of their fine cells (date, organisation,
+    # profession, level, certainty): count each (person, fine cell) and take one off for
+    # each that repeats, in that total, an earlier fine cell of the same person (``dups``,
+    # from pairs of a person's fine cells; persons hold a few). A person in more than
+    # ``MANY_CELLS`` fine cells (rows with an empty person field are one person) is counted
+    # the direct way instead, as pairs would grow with the square.
+    fine = (
+        f"SELECT {cell}, coalesce(person, '') AS person, sum(fte) AS f, count(*) AS n "
+        f"FROM ({inner}) r GROUP BY {cell}, coalesce(person, '')"
     )
+    persons = (
+        "SELECT census_date, person, count(*) AS m FROM fine GROUP BY census_date, person "
+        "HAVING count(*) > 1"
+    )
+    fine_m = (
+        "SELECT fine.*, coalesce(pm.m, 1) AS m FROM fine LEFT JOIN pm "
+        "ON fine.census_date = pm.census_date AND fine.person = pm.person"
+    )
+
+    def same(o: bool, depth: int, c: bool) -> str:
+        parts = [f"a.{d} = b.{d}" for d in ("group_id", "profession_id", "level_id")[:depth]]
+        parts += ["a.organisation = b.organisation"] if o else []
+        parts += ["a.certainty = b.certainty"] if c else []
+        return " AND ".join(parts) or "TRUE"
+
+    def flag(lv) -> str:
+        return "d" + "".join(("o" if lv[0] else "x", str(lv[1]), "c" if lv[2] else "x"))
+
+    dups = (
+        f"SELECT {', '.join(f'min(a.{d}) AS {d}' for d in ('census_date', *dims))}, "
+        + ", ".join(f"max(CASE WHEN {same(*lv)} THEN 1 ELSE 0 END) AS {flag(lv)}" for lv in levels_)
+        + " FROM fr a JOIN fr b ON a.census_date = b.census_date AND a.person = b.person "
+        "AND b.rn < a.rn GROUP BY a.census_date, a.person, a.rn"
+    )
+    ranked = (
+        "SELECT *, row_number() OVER (PARTITION BY census_date, person ORDER BY "
+        f"{', '.join(dims)}) AS rn FROM fm WHERE m > 1 AND m <= {MANY_CELLS}"
+    )
+
+    def chosen() -> str:
+        # The flag of the total each grouping set makes.
+        g = {d: f"GROUPING({d})" for d in dims if d != "organisation" or org}
+        depth = f"(3 - {g['group_id']} - {g['profession_id']} - {g['level_id']})"
+        whens = []
+        for lv in levels_:
+            cond = [f"{depth} = {lv[1]}", f"{g['certainty']} = {0 if lv[2] else 1}"]
+            if org:
+                cond.append(f"{g['organisation']} = {0 if lv[0] else 1}")
+            whens.append(f"WHEN {' AND '.join(cond)} THEN sum({flag(lv)})")
+        return f"CASE {' '.join(whens)} END"
+
+    sets_cells = [s.replace(", person)", ")") for s in sets]
+    labels = ", ".join(label(d) for d in dims)
+    by_cells = f"GROUP BY GROUPING SETS ({', '.join(sets_cells)})"
+    # Each part sums per fine cell first: the grouping sets then roll up a few thousand rows.
+    per_cell = (
+        f"SELECT {cell}, sum(CASE WHEN m <= {MANY_CELLS} THEN 1 ELSE 0 END) AS h, "
+        f"sum(f) AS f, sum(n) AS n FROM fm GROUP BY {cell}"
+    )
+    parts = [
+        f"SELECT census_date, {labels}, sum(h) AS h, sum(f) AS f, sum(n) AS n "
+        f"FROM ({per_cell}) c {by_cells}",
+    ]
+    if person:
+        flags = ", ".join(f"sum({flag(lv)}) AS {flag(lv)}" for lv in levels_)
+        dup_cells = f"SELECT {cell}, {flags} FROM ({dups}) d GROUP BY {cell}"
+        parts.append(
+            f"SELECT census_date, {labels}, -{chosen()} AS h, CAST(NULL AS DOUBLE) AS f, "
+            f"CAST(NULL AS BIGINT) AS n FROM ({dup_cells}) d {by_cells}"
+        )
+    big = (
+        f"SELECT census_date, {labels}, person FROM fm WHERE m > {MANY_CELLS} "
+        f"GROUP BY GROUPING SETS ({', '.join(sets)})"
+    )
+    if person:  # without a person column headcount is NULL: no need to count
+        parts.append(
+            f"SELECT {cell}, count(*) AS h, CAST(NULL AS DOUBLE) AS f, "
+            f"CAST(NULL AS BIGINT) AS n FROM ({big}) bp GROUP BY {cell}"
+        )
     grouped = (
-        f"SELECT census_date, {', '.join(dims)}, {head} AS headcount, {fte_sum} AS fte, "
-        f"sum(n) AS assignments FROM ({per_person}) pp "
-        f"GROUP BY census_date, {', '.join(dims)}"
+        f"SELECT {cell}, {'sum(h)' if person else 'CAST(NULL AS BIGINT)'} AS headcount, "
+        f"{'sum(f)' if fte else 'CAST(NULL AS DOUBLE)'} AS fte, sum(n) AS assignments "
+        f"FROM ({' UNION ALL '.join(parts)}) u GROUP BY {cell}"
     )
     return (
+        f"WITH fine AS ({fine}), pm AS ({persons}), fm AS ({fine_m}), fr AS ({ranked}) "
         "SELECT g.census_date, g.organisation, g.group_id, g.profession_id, "
         "CASE WHEN g.profession_id = 'ALL' AND g.group_id = 'ALL' THEN "
         "'All psychological professions' WHEN g.profession_id = 'ALL' THEN "
@@ -278,8 +362,12 @@ def fix_list(con, taxonomy, *, slim: bool, fte: bool, key: bool) -> list[dict[st
             "ORDER BY n DESC, t, code, pid, lv NULLS FIRST"
         )
     out = []
+    # Many (title, code) groups share a reading; the crosswalk is searched once for each.
+    suggestions: dict[tuple[str, str | None], tuple[str, str]] = {}
     for t, code, status, pid, lv, n, f, k1, k2 in con.execute(sql).fetchall():
-        suggested, rule = suggest_code(taxonomy, pid, lv)
+        if (pid, lv) not in suggestions:
+            suggestions[(pid, lv)] = suggest_code(taxonomy, pid, lv)
+        suggested, rule = suggestions[(pid, lv)]
         out.append(
             {
                 "title": t,
@@ -415,13 +503,14 @@ def baseline_range(tables: dict[str, Any]) -> list[dict[str, Any]]:
 
 def data_quality(con, *, fte: bool, key: bool) -> dict[str, Any]:
     """Counts of rows whose FTE is missing, unreadable, zero or above 1, and of key values
-    given to more than one row (over every row of the extract)."""
+    given to more than one row (over every row of the extract: the slim rows ``rw``, as
+    these need no reading)."""
     out: dict[str, Any] = {}
     if fte:
         row = con.execute(
             "SELECT count(*) FILTER (WHERE NOT f_given), "
             "count(*) FILTER (WHERE f_given AND f IS NULL), count(*) FILTER (WHERE f <= 0), "
-            "count(*) FILTER (WHERE f > 1) FROM pp_rows"
+            "count(*) FILTER (WHERE f > 1) FROM rw"
         ).fetchone()
         out.update(
             zip(
@@ -432,7 +521,7 @@ def data_quality(con, *, fte: bool, key: bool) -> dict[str, Any]:
         )
     if key:
         keys, rows = con.execute(
-            "SELECT count(*), coalesce(sum(n), 0) FROM (SELECT k, count(*) AS n FROM pp_rows "
+            "SELECT count(*), coalesce(sum(n), 0) FROM (SELECT k, count(*) AS n FROM rw "
             "WHERE k IS NOT NULL GROUP BY k HAVING count(*) > 1)"
         ).fetchone()
         out["duplicate_keys"], out["rows_with_duplicate_keys"] = keys, int(rows)
