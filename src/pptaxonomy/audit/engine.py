@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import tempfile
+import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -232,10 +232,13 @@ def audit(
                 # this in-memory database, so it sees them) while the summary is built here.
                 note("writing", 0, 0)
                 cur = con.cursor()
-                fd, tmp_name = tempfile.mkstemp(
-                    prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent
-                )
-                os.close(fd)
+                # The name is held before the file exists: a signal landing between
+                # mkstemp's creating the file and its return would leave the file behind.
+                while True:
+                    tmp_name = str(out_path.parent / f".{out_path.name}.{secrets.token_hex(6)}.tmp")
+                    with contextlib.suppress(FileExistsError):
+                        os.close(os.open(tmp_name, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+                        break
                 writer = _Background(
                     _copy_out, cur, src, cols, tmp_name, out_path, keep_order, excel_csv, tmp
                 )
