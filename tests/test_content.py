@@ -99,6 +99,7 @@ def test_every_fact_carries_sources_and_a_confidence(tax):
         facts += [(p.id, f"level {pl.level}", pl) for pl in p.levels]
         facts += [(p.id, f"register {r.register}", r) for r in p.registrations]
         facts += [(p.id, f"progression {g.to_profession}", g) for g in p.progressions]
+        facts += [(p.id, f"entry route {r.entry_kind}", r) for r in p.entry_routes]
     facts += [(m.profession, f"mapping {m.code_system}:{m.code}", m) for m in tax.mappings]
     facts += [(e.id, "entity", e) for e in (*tax.regulators.values(), *tax.registers.values(),
                                               *tax.professional_bodies.values())]  # fmt: skip
@@ -242,13 +243,45 @@ def test_every_profession_has_its_own_entry_route(tax):
     assert all(routes) and len(set(routes)) == len(routes)
 
 
+def test_typed_entry_routes_are_read_from_the_profession_and_its_routes_in(tax):
+    """Each active profession has 1-3 typed entry routes, citing only the profession's own
+    sources, never verified (the split of the text is the taxonomy's reading), whose
+    from_professions are exactly the professions with a progression into it."""
+    into: dict[str, set[str]] = {}
+    for q in tax:
+        for g in q.progressions:
+            into.setdefault(g.to_profession, set()).add(q.id)
+    texts = []
+    for p in tax:
+        if p.is_deprecated:
+            continue
+        assert 1 <= len(p.entry_routes) <= 3, p.id
+        for r in p.entry_routes:
+            assert set(r.sources) <= set(p.sources), (p.id, r.entry_kind)
+            assert r.confidence in ("inferred", "unverified"), (p.id, r.entry_kind)
+            assert r.requirements and r.requirements != p.entry_route
+        starts = {f for r in p.entry_routes for f in r.from_professions}
+        assert starts == into.get(p.id, set()), p.id
+        texts.append(tuple(r.requirements for r in p.entry_routes))
+    assert len(set(texts)) == len(texts)  # no two professions' routes read the same
+    kinds = {p.id: [r.entry_kind for r in p.entry_routes] for p in tax}
+    assert kinds["psychological-wellbeing-practitioner"] == [
+        "postgraduate",
+        "salaried_trainee_post",
+        "apprenticeship",
+    ]
+    assert kinds["cbt-therapist"] == ["from_profession", "experience_or_portfolio"]
+    assert kinds["art-therapist"] == ["degree", "apprenticeship"]
+
+
 def unverified_facts(tax):
     """(where, comment) for every fact marked unverified: rows, labels, levels, registrations."""
     for m in tax.mappings:
         if m.confidence == "unverified":
             yield f"{m.profession} {m.code_system} {m.code}", m.comment
     for p in tax:
-        for kind, items in (("label", p.labels), ("level", p.levels), ("reg", p.registrations)):
+        for kind, items in (("label", p.labels), ("level", p.levels), ("reg", p.registrations),
+                            ("entry route", p.entry_routes)):  # fmt: skip
             for item in items:
                 if item.confidence == "unverified":
                     yield f"{p.id} {kind} {item}", item.comment

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from html.parser import HTMLParser
@@ -13,8 +14,9 @@ from click.testing import CliRunner
 
 from pptaxonomy.cli import main
 from pptaxonomy.site import MARKER, SiteError, build_site, generate, map_layout
-from pptaxonomy.site.career_map import entry_summary
+from pptaxonomy.site.career_map import entry_box_lines
 from pptaxonomy.site.downloads import artefact_files
+from pptaxonomy.site.entry_routes import ENTRY_KINDS
 from pptaxonomy.site.map_layout import Box, crossings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -173,7 +175,7 @@ def map_geometry(text: str) -> tuple[list[Box], list[list[tuple[float, float]]]]
 
 def test_no_route_passes_through_a_box(site, tax):
     boxes, routes = map_geometry((site / "career-map.html").read_text(encoding="utf-8"))
-    assert len(boxes) == sum(1 + bool(p.entry_route) + len(p.levels) for p in tax)
+    assert len(boxes) == sum(1 + bool(p.entry_routes) + len(p.levels) for p in tax)
     assert len(routes) == map_routes(tax)
     for pts in routes:
         assert crossings(pts, boxes) == [], pts
@@ -197,7 +199,7 @@ def test_crossing_check_finds_a_route_drawn_through_a_box(site):
 def test_layout_is_computed_from_the_route_data(tax):
     """Adding a route between two far rows adds a route to the layout, still clear of boxes."""
     rows = [
-        (p.id, g.id, bool(p.entry_route), p.level_ids)
+        (p.id, g.id, bool(p.entry_routes), p.level_ids)
         for g, ms in tax.professions_by_group()
         for p in ms
     ]
@@ -255,24 +257,48 @@ def test_career_map_shows_soulbury_and_what_each_entry_route_is(site, tax):
     text = (site / "career-map.html").read_text(encoding="utf-8")
     assert "Soulbury A" in text and "Soulbury B" in text
     entry = re.findall(r'<g class="node entry".*?</g>', text, flags=re.S)
-    assert len(entry) == sum(1 for p in tax if p.entry_route) == len(tax.professions)
-    labels = [html.unescape(" ".join(re.findall(r"<tspan[^>]*>([^<]*)</tspan>", e))) for e in entry]
-    # Every box says what its route is, and no two professions' boxes read the same.
-    assert "Entry route" not in labels and len(set(labels)) == len(labels)
-    assert all(len(label) > 12 for label in labels)
-    assert "Psychology degree with BPS GBC, then a master's in health" in " ".join(labels)
-
-
-def test_entry_summary_shortens_at_a_word_with_an_ellipsis():
-    lines = entry_summary(
-        "A psychology degree that gives the British Psychological Society's Graduate Basis "
-        "for Chartered Membership, then a very long further description of many more steps that "
-        "cannot fit in three lines."
+    assert len(entry) == sum(1 for p in tax if p.entry_routes) == len(tax.professions)
+    by_id = {re.search(r'data-profession="([^"]+)"', e).group(1): e for e in entry}
+    for pid, box in by_id.items():
+        lines = [html.unescape(t) for t in re.findall(r"<tspan[^>]*>([^<]*)</tspan>", box)]
+        # Each box names the kinds of that profession's typed entry routes, one a line.
+        kinds = list(dict.fromkeys(ENTRY_KINDS[r.entry_kind] for r in tax[pid].entry_routes))
+        assert lines == kinds, (pid, lines)
+        assert "Entry route" not in lines and "\u2026" not in " ".join(lines)
+    pwp = [
+        html.unescape(t)
+        for t in re.findall(
+            r"<tspan[^>]*>([^<]*)</tspan>", by_id["psychological-wellbeing-practitioner"]
+        )
+    ]
+    assert pwp == ["Degree, then postgraduate study", "Salaried trainee post", "Apprenticeship"]
+    assert (
+        'how people get in: Degree, then training \u00b7 Apprenticeship"' in by_id["art-therapist"]
     )
-    assert lines[0] == "Psychology degree with BPS GBC,"
-    assert len(lines) == 3 and lines[-1].endswith("\u2026")
-    assert all(len(line) <= 34 for line in lines)
-    assert entry_summary("A psychology degree.") == ["Psychology degree"]
+
+
+def test_entry_box_lines_fit_and_count_what_does_not(tax):
+    assert all(len(name) <= 33 for name in ENTRY_KINDS.values())  # one line of an entry box
+    p = tax["cbt-therapist"]
+    assert entry_box_lines(p) == ["From another profession", "Experience or portfolio"]
+    many = dataclasses.replace(
+        p,
+        entry_routes=tuple(
+            dataclasses.replace(p.entry_routes[0], entry_kind=k) for k in ENTRY_KINDS
+        ),
+    )
+    lines = entry_box_lines(many)
+    assert len(lines) == 3 and lines[-1] == f"and {len(ENTRY_KINDS) - 2} more"
+
+
+def test_map_page_lists_every_entry_route_as_text(site, tax):
+    text = (site / "career-map.html").read_text(encoding="utf-8")
+    section = text[text.index('<h2 id="entry-routes">') : text.index('<h2 id="routes-between">')]
+    items = re.findall(r"<li>.*?</li>", section, flags=re.S)
+    assert len(items) == sum(len(p.entry_routes) for p in tax)
+    for p in tax:
+        for r in p.entry_routes:
+            assert html.escape(r.requirements) in section, (p.id, r.entry_kind)
 
 
 def test_career_map_phone_layout_lists_every_profession_and_route(site, tax):
@@ -293,3 +319,17 @@ def test_profession_page_lists_route_requirements_and_duration(site, tax):
         if g.to_profession == "cbt-therapist"
     ]
     assert html.escape(g.requirements) in text and html.escape(g.typical_duration) in text
+
+
+def test_profession_page_lists_each_entry_route_with_links(site, tax):
+    p = tax["cbt-therapist"]
+    text = (site / "professions" / "cbt-therapist.html").read_text(encoding="utf-8")
+    section = text[text.index('<h3 id="entry-routes">') : text.index("In short")]
+    items = re.findall(r"<li>.*?</li>", section, flags=re.S)
+    assert len(items) == len(p.entry_routes) == 2
+    for item, r in zip(items, p.entry_routes, strict=True):
+        assert f"<strong>{ENTRY_KINDS[r.entry_kind]}.</strong>" in item
+        assert html.escape(r.requirements) in item and html.escape(r.typical_duration) in item
+        for pid in r.from_professions:
+            assert f'<a href="{pid}.html">{html.escape(tax[pid].name)}</a>' in item
+    assert html.escape(p.entry_route) in text  # the released summary is still shown

@@ -191,6 +191,9 @@ def test_career_map_click_shows_details_beside_the_map(driver, site, tax, shots)
     assert driver.current_url.endswith("/career-map.html")  # a click selects, not navigates
     body = driver.find_element("id", "map-detail-body").text
     assert tax["cbt-therapist"].entry_route in body
+    # and each typed entry route, with its kind in plain English
+    assert "From another profession." in body and "Experience or portfolio." in body
+    assert all(r.requirements in body for r in tax["cbt-therapist"].entry_routes)
     # Its routes in are listed; choosing one shows that route's requirements.
     button = next(
         b

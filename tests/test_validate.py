@@ -473,3 +473,30 @@ def test_yaml_pure_python_fallback_agrees(shipped_dir: Path, monkeypatch: pytest
     assert [(p.rule, p.line, p.col) for p in bell.problems] == [("yaml-syntax", 2, 6)]
     deep = yamlsafe.parse(b"[" * 10_000 + b"]" * 10_000)
     assert [p.rule for p in deep.problems] == ["yaml-depth"]
+
+
+def test_a_shipped_profession_losing_its_entry_routes_is_reported(tmp_path: Path):
+    """A copy of the shipped taxonomy with one profession's entry_routes cut out fails with
+    entry-route-missing at that file; a deprecated profession needs none."""
+    import shutil
+
+    import yaml
+
+    copy = tmp_path / "taxonomy"
+    shutil.copytree(REPO / "taxonomy", copy)
+    target = copy / "professions" / "counsellor.yaml"
+    data = yaml.safe_load(target.read_text(encoding="utf-8"))
+    assert data["professions"][0]["entry_routes"], "the shipped counsellor has entry routes"
+    del data["professions"][0]["entry_routes"]
+    target.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8")
+    report = validate_paths([copy])
+    missing = [p for p in report.errors if p.rule == "entry-route-missing"]
+    assert [Path(p.file).name for p in missing] == ["counsellor.yaml"], missing
+    assert "'counsellor'" in missing[0].message
+
+    data["professions"][0]["deprecated"] = True
+    data["professions"][0]["replaced_by"] = "adult-psychotherapist"
+    data["professions"][0]["deprecation_reason"] = "A test of the rule's exemption."
+    target.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8")
+    report = validate_paths([copy])
+    assert not [p for p in report.problems if p.rule == "entry-route-missing"]

@@ -84,6 +84,19 @@ class Progression:
 
 
 @dataclass(frozen=True, slots=True)
+class EntryRoute:
+    """One way into a profession: its kind, what it requires, and where it starts from."""
+
+    entry_kind: str
+    requirements: str
+    sources: tuple[str, ...] = ()
+    confidence: str | None = None
+    typical_duration: str | None = None
+    from_professions: tuple[str, ...] = ()
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Specialism:
     """A recognised area of advanced practice within a profession."""
 
@@ -136,6 +149,7 @@ class Profession:
     registrations: tuple[Registration, ...] = ()
     professional_bodies: tuple[str, ...] = ()
     entry_route: str | None = None
+    entry_routes: tuple[EntryRoute, ...] = ()
     training_route: str | None = None
     progressions: tuple[Progression, ...] = ()
     specialisms: tuple[Specialism, ...] = ()

@@ -336,6 +336,13 @@ RULES: dict[str, Rule] = {
         "profession is told by its levels, not by a route.",
         "point the route at another profession, or remove it",
     ),
+    "entry-route-missing": Rule(
+        "Profession without entry routes",
+        "Every active (not deprecated) profession lists at least one entry route in "
+        "entry_routes, typed by entry_kind, so the career map and the profession page can say "
+        "how one gets in. The entry_route sentence alone is not enough.",
+        "add entry_routes: [{entry_kind: ..., requirements: ..., sources: [...], confidence: ...}]",
+    ),
     "text-too-long": Rule(
         "Text too long",
         "A name or label text over 200 characters, a title over 300, or any other text "
@@ -1818,7 +1825,8 @@ class _Validator:
                 )
 
     def check_exclusions_and_routes(self) -> None:
-        """Exclusions must not name a profession; routes must lead to another profession."""
+        """Exclusions must not name a profession; every active profession has an entry route;
+        routes must lead to another profession."""
         from .loader import normalise_label
 
         named: dict[str, str] = {}
@@ -1832,6 +1840,14 @@ class _Validator:
             for text in texts:
                 if isinstance(text, str):
                     named.setdefault(normalise_label(text), obj.ident)
+            if not obj.data.get("entry_routes"):
+                where = "entry_routes" if "entry_routes" in obj.data else "entry_route"
+                self.at(
+                    "entry-route-missing",
+                    obj,
+                    (where,) if where in obj.data else ("id",),
+                    f"profession {obj.ident!r} has no entry_routes",
+                )
             routes = obj.data.get("progressions")
             for i, route in enumerate(routes if isinstance(routes, list) else ()):
                 if isinstance(route, dict) and route.get("to_profession") == obj.ident:

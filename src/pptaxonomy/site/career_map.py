@@ -8,7 +8,8 @@ moves through them, the arrow keys move along a row and between rows, and focusi
 selecting one shows its details beside the map (from data embedded in the page; nothing is
 fetched). Enter or Space moves into the details panel, whose links open the profession page;
 Escape there goes back to the map. Below 60rem the map is replaced by a vertical list of
-professions, each with its entry route, its stages and its routes on.
+professions, each with its entry routes, its stages and its routes on. Each entry box names
+the kinds of the profession's entry routes (its entry_routes data) in plain English.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 from . import map_layout
+from .entry_routes import kind_name, kind_names, route_html
 from .layout import bands_text, esc, js_literal, page, pay_text
 from .map_layout import NODE_W, Box
 
@@ -28,18 +30,7 @@ ROUTE_KINDS = {
     "further_training": "a further qualification",
 }
 
-# Long phrases shortened in the entry boxes only (the details panel shows the full text).
-ENTRY_SHORT = (
-    ("the British Psychological Society's Graduate Basis for Chartered Membership", "BPS GBC"),
-    ("British Psychological Society's Graduate Basis for Chartered Membership", "BPS GBC"),
-    ("Graduate Basis for Chartered Membership", "GBC"),
-    ("British Psychological Society", "BPS"),
-    ("that gives ", "with "),
-    ("giving ", "with "),
-    ("children and young people", "young people"),
-)
-ENTRY_LINE = 33  # characters in one line of an entry box
-ENTRY_LINES = 3
+ENTRY_LINES = 3  # lines in an entry box: one entry kind each
 
 SCRIPT = """<script>
 var PP_MAP = __DATA__;
@@ -77,6 +68,19 @@ var PP_MAP = __DATA__;
     body.appendChild(el("p", p.group + " \\u2013 " + p.status));
     body.appendChild(el("h3", "How people get in"));
     body.appendChild(el("p", p.entry || "Not recorded."));
+    if (p.entryRoutes.length) {
+      var routes = el("ul", "", "entry-routes");
+      p.entryRoutes.forEach(function (r) {
+        var li = el("li");
+        li.appendChild(el("strong", r[0] + "."));
+        var text = " " + r[1];
+        if (r[2]) { text += " Typical duration: " + r[2] + "."; }
+        if (r[3].length) { text += " Starts from: " + r[3].join(", ") + "."; }
+        li.appendChild(document.createTextNode(text));
+        routes.appendChild(li);
+      });
+      body.appendChild(routes);
+    }
     body.appendChild(el("h3", "Stages and pay"));
     var ul = el("ul");
     p.levels.forEach(function (l) {
@@ -173,33 +177,13 @@ var PP_MAP = __DATA__;
 </script>"""
 
 
-def entry_summary(text: str) -> list[str]:
-    """An entry route shortened to the lines of its box: the first sentence (and the next
-    while the first is too short to say much), long phrases abbreviated, cut at a word with
-    an ellipsis when it does not fit."""
-    head, dot, rest = text.partition(". ")
-    while dot and len(head) < ENTRY_LINE * 2 - 10:
-        more, dot, rest = rest.partition(". ")
-        head = f"{head}. {more}"
-    short = head.rstrip(".")
-    for long, abbr in ENTRY_SHORT:
-        short = short.replace(long, abbr)
-    for article in ("A ", "An "):
-        if short.startswith(article):
-            short = short[len(article)].upper() + short[len(article) + 1 :]
-    lines: list[str] = []
-    words = short.split()
-    while words and len(lines) < ENTRY_LINES:
-        line = words.pop(0)
-        while words and len(line) + 1 + len(words[0]) <= ENTRY_LINE:
-            line += " " + words.pop(0)
-        lines.append(line)
-    if words or dot:
-        last = lines[-1]
-        if len(last) + 1 > ENTRY_LINE:
-            last = last.rsplit(" ", 1)[0]
-        lines[-1] = last.rstrip(",;:") + "\u2026"
-    return lines
+def entry_box_lines(p) -> list[str]:
+    """The lines of a profession's entry box: the kinds of its entry routes in plain English,
+    one a line (at most three lines; more kinds are counted on the last)."""
+    kinds = kind_names(p)
+    if len(kinds) <= ENTRY_LINES:
+        return kinds
+    return [*kinds[: ENTRY_LINES - 1], f"and {len(kinds) - ENTRY_LINES + 1} more"]
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -259,7 +243,7 @@ def render(tax) -> str:
     groups = tax.professions_by_group()
     routes = _route_list(tax)
     lay = map_layout.compute(
-        [(p.id, group.id, bool(p.entry_route), p.level_ids) for group, ms in groups for p in ms],
+        [(p.id, group.id, bool(p.entry_routes), p.level_ids) for group, ms in groups for p in ms],
         level_ids,
         [(p.id, q.id) for p, _g, q in routes],
     )
@@ -299,11 +283,12 @@ def render(tax) -> str:
         )
         in_row = [row.name_box]
         if row.entry_box is not None:
+            kinds = " \u00b7 ".join(kind_names(p))
             node_svg.append(
                 f'<g class="node entry" {common} data-col="1" '
-                f'aria-label="{esc(p.name)}, how people get in: {esc(p.entry_route)}">'
+                f'aria-label="{esc(p.name)}, how people get in: {esc(kinds)}">'
                 f"{_rect(row.entry_box)}"
-                f"{_text(row.entry_box.cx, mid, entry_summary(p.entry_route), 'entry-text', 13)}"
+                f"{_text(row.entry_box.cx, mid, entry_box_lines(p), 'entry-text', 13)}"
                 "</g>"
             )
             in_row.append(row.entry_box)
@@ -373,6 +358,13 @@ def render(tax) -> str:
             f"{extra}</li>"
         )
 
+    entry_items = [
+        f'<li><a href="professions/{esc(p.id)}.html">{esc(p.name)}</a>: '
+        f"{route_html(tax, r, 'professions/')}</li>"
+        for p in prof_of.values()
+        for r in p.entry_routes
+    ]
+
     data = {
         "professions": {
             p.id: {
@@ -381,6 +373,19 @@ def render(tax) -> str:
                 "group": group_name[p.group],
                 "status": p.status,
                 "entry": p.entry_route or "",
+                "entryRoutes": [
+                    [
+                        kind_name(r.entry_kind),
+                        r.requirements,
+                        r.typical_duration or "",
+                        [
+                            tax.professions[f].name
+                            for f in r.from_professions
+                            if f in tax.professions
+                        ],
+                    ]
+                    for r in p.entry_routes
+                ],
                 "levels": [
                     [
                         pl.level,
@@ -438,6 +443,11 @@ the map to see it here.</p></div>
 </aside>
 </div>
 {_phone(tax, groups, routes)}
+<h2 id="entry-routes">Entry routes</h2>
+<p>How people get into each profession, one kind of entry a line.</p>
+<ul class="route-list">
+{chr(10).join(entry_items)}
+</ul>
 <h2 id="routes-between">Routes between professions</h2>
 <ul class="route-list">
 {chr(10).join(route_items)}
@@ -471,7 +481,8 @@ def _legend() -> str:
                 '<rect x="1" y="1" width="32" height="16" rx="4" fill="#fff" stroke="#007f3b" '
                 'stroke-width="2" stroke-dasharray="4 3"/>'
             ),
-            "How people usually get in, shortened (select it for the whole text).",
+            "The kinds of entry into the profession, such as a degree then postgraduate "
+            "study, or an apprenticeship (select it for what each needs).",
         ),
         (
             sample(
@@ -511,9 +522,11 @@ def _phone(tax, groups, routes) -> str:
     for group, members in groups:
         parts.append(f"<h2>{esc(group.name)}</h2>")
         for p in members:
+            kinds = " \u00b7 ".join(kind_names(p))
             stages = [
-                f'<li class="stage-entry"><strong>How people get in:</strong> '
-                f"{esc(p.entry_route or 'not recorded')}</li>"
+                '<li class="stage-entry"><strong>How people get in:</strong> '
+                + (f"{esc(kinds)}. " if kinds else "")
+                + f"{esc(p.entry_route or ('' if kinds else 'not recorded'))}</li>"
             ]
             for pl in p.levels:
                 lv = tax.levels[pl.level]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .entry_routes import route_html
 from .layout import esc, page, pay_text
 
 LABEL_KINDS = {
@@ -101,7 +102,16 @@ def _levels(tax, p) -> str:
 
 def _routes(tax, p) -> str:
     out = ['<h2 id="routes">Entry and training routes</h2>']
-    out.append(f"<h3>Entry route</h3>\n<p>{esc(p.entry_route or 'Not recorded.')}</p>")
+    if p.entry_routes:
+        items = "".join(f"<li>{route_html(tax, r, '')}</li>" for r in p.entry_routes)
+        out.append(
+            f'<h3 id="entry-routes">Entry routes</h3>\n<ul class="entry-routes">{items}</ul>'
+        )
+    if p.entry_route:
+        head = "In short" if p.entry_routes else "Entry route"
+        out.append(f"<h3>{head}</h3>\n<p>{esc(p.entry_route)}</p>")
+    elif not p.entry_routes:
+        out.append("<h3>Entry route</h3>\n<p>Not recorded.</p>")
     out.append(f"<h3>Training route</h3>\n<p>{esc(p.training_route or 'Not recorded.')}</p>")
     onward = [g for g in p.progressions if g.to_profession in tax.professions]
     inward = [
