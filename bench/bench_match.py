@@ -104,7 +104,12 @@ def _throughput(titles: list[str], repeats: int = 5) -> tuple[float, float, floa
     tax = pptaxonomy.load()
     rates = []
     worst = 0.0
+    from pptaxonomy import normalise
+
     for _ in range(repeats):
+        # Every run cold: a fresh matcher, and normalisation's module-level memo emptied
+        # (it outlives matchers, so later runs would otherwise read their titles warm).
+        normalise._PART_CACHE.clear()
         m = Matcher(tax)
         m.match("warm up")
         t0 = time.perf_counter()
