@@ -69,7 +69,8 @@ audit-sample: $(STAMP) ## Audit the synthetic staff extract shipped in samples/,
 	$(PP) audit $(SAMPLE) --profile esr-staff-in-post --output $(SAMPLE_OUT)/rows.csv \
 		--report $(SAMPLE_OUT)/report.html --report $(SAMPLE_OUT)/report.json \
 		--baseline $(SAMPLE_OUT)/baseline.csv --baseline $(SAMPLE_OUT)/baseline.xlsx \
-		--reconciliation $(SAMPLE_OUT)/reconciliation.csv --fixes $(SAMPLE_OUT)/fixes.csv
+		--reconciliation $(SAMPLE_OUT)/reconciliation.csv --fixes $(SAMPLE_OUT)/fixes.csv \
+		--comparators england
 	@echo "sample audit report: $(SAMPLE_OUT)/report.html (rows: $(SAMPLE_OUT)/rows.csv; baseline: $(SAMPLE_OUT)/baseline.csv)"
 
 # pptaxonomy.spark (tests/test_spark.py): the spark extra from PyPI and Debian's Java runtime.

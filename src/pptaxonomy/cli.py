@@ -292,6 +292,12 @@ def match_cmd(titles: tuple[str, ...], as_json: bool, local_titles: str | None) 
     help="In the HTML report, show headcounts under N as '<N' (for reports that leave you).",
 )
 @click.option(
+    "--comparators",
+    metavar="NAME|FILE",
+    help="National figures to show beside the baseline in the HTML report, marked as other "
+    "definitions: 'england' (shipped) or a comparator YAML file.",
+)
+@click.option(
     "--output",
     "-o",
     type=click.Path(dir_okay=False),

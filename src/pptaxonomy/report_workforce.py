@@ -36,7 +36,7 @@ def render_workforce(summary: dict[str, Any]) -> str:
     """The HTML sections (empty when the audit kept no baseline)."""
     tables = summary.get("tables") or {}
     if "baseline" not in tables:
-        return ""
+        return _comparators(summary)
     suppress = summary.get("suppress_below")
     base = _rows(tables["baseline"])
     dates = sorted({r["census_date"] for r in base})
@@ -110,6 +110,7 @@ def render_workforce(summary: dict[str, Any]) -> str:
                     {2, 3, 4},
                 )
             )
+    parts.append(_comparators(summary))
     recon = _rows(tables.get("reconciliation", {"columns": [], "rows": []}))
     parts.append("<h2>Reconciliation: occupation code by profession</h2>")
     parts.append(
@@ -170,3 +171,40 @@ def render_workforce(summary: dict[str, Any]) -> str:
     parts.append("<h2>Data quality</h2>")
     parts.append(_table(["check", "count"], [[escape(k), escape(str(v))] for k, v in items], {1}))
     return "\n".join(parts)
+
+
+def _comparators(summary: dict[str, Any]) -> str:
+    """The national figures given with ``--comparators``, each with its source and date,
+    marked as counted with other definitions (empty without them)."""
+    comp = summary.get("comparators")
+    if not comp:
+        return ""
+    rows = []
+    for f in comp["figures"]:
+        value = ("about " if f["approximate"] else "") + _n(f["value"])
+        source = escape(f["source"])
+        if f["url"]:
+            source = f'<a href="{escape(f["url"])}">{source}</a>'
+        rows.append(
+            [
+                escape(f["label"]),
+                value,
+                escape(f["measure"]),
+                escape(f["date"]),
+                escape(f["scope"]),
+                source,
+                escape(f["confidence"]),
+            ]
+        )
+    return (
+        f"<h2>National figures for comparison ({escape(comp['name'])})</h2>"
+        '<p class="note">Published figures, counted with <b>other definitions</b> than this '
+        "audit's (other organisations, dates and rules for who is a psychological "
+        "professional): read them beside this extract's figures, not as a total it is a "
+        "share of.</p>"
+        + _table(
+            ["figure", "value", "measure", "date", "what it counts", "source", "confidence"],
+            rows,
+            {1},
+        )
+    )

@@ -92,6 +92,7 @@ def cli_audit(
     fixes: tuple[str, ...] = (),
     reconciliations: tuple[str, ...] = (),
     suppress_below: int | None = None,
+    comparators: str | None = None,
 ) -> int:
     """Run an audit for the CLI; returns the exit code (0 ran, 1 --fail-on hit, 2 unusable,
     130 interrupted). Every error is one line on stderr. ``file``: one or several files or
@@ -129,6 +130,11 @@ def cli_audit(
             check_table_path(option, target)
         if suppress_below is not None and suppress_below < 1:
             return fail(f"--suppress-below {suppress_below}: give a whole number of 1 or more")
+        national = None
+        if comparators is not None:
+            from .comparators import load_comparators
+
+            national = load_comparators(comparators)
         outputs = [("--output", output)] if output else []
         outputs += [("--report", r) for r in reports]
         outputs += [(option, target) for option, _, target in tables_asked]
@@ -159,6 +165,8 @@ def cli_audit(
         )
         if suppress_below is not None:
             result.summary["suppress_below"] = suppress_below
+        if national is not None:
+            result.summary["comparators"] = national
         written = [write_report(result.summary, r) for r in reports]
         tables_written = []
         for _, name, target in tables_asked:
