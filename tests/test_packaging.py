@@ -56,6 +56,20 @@ def test_wheel_ships_the_matcher_package_and_its_rules(wheel):
 
 
 @pytest.mark.slow
+def test_wheel_ships_the_audit_profiles_and_national_figures(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    audit = REPO / "src" / "pptaxonomy" / "audit"
+    expected = [
+        f"pptaxonomy/audit/{p.relative_to(audit).as_posix()}"
+        for folder in ("profiles", "national")
+        for p in (audit / folder).glob("*.yaml")
+    ]
+    assert len(expected) >= 3
+    missing = [e for e in expected if e not in names]
+    assert not missing, f"not in the wheel: {missing}"
+
+
+@pytest.mark.slow
 def test_installed_wheel_loads_outside_the_repository(wheel, tmp_path):
     site = tmp_path / "site"
     subprocess.run(
