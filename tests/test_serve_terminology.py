@@ -271,3 +271,69 @@ def test_expansion_display_follows_the_language_asked_for(http):
     assert "display" not in got["c2"]  # no other language is acceptable
     got = expand({"name": "designation", "valueString": "urn:ietf:bcp:47|de"})
     assert got["c1"]["designation"] == [{"language": "de", "value": "Anzeige 1"}]  # not de-CH
+
+
+TREE_CS = {
+    "resourceType": "CodeSystem", "url": "http://example.org/cs/tree", "version": "1",
+    "status": "active", "content": "complete",
+    "concept": [
+        {"code": "top", "display": "Top",
+         "property": [{"code": "status", "valueCode": "retired"}],
+         "concept": [{"code": "mid", "display": "Mid",
+                      "concept": [{"code": "leaf", "display": "Mid leaf"}]}]},
+        {"code": "other", "display": "Other"},
+    ],
+}  # fmt: skip
+
+
+def _tree_expand(http, compose: dict, *params: dict) -> dict:
+    vs = {"resourceType": "ValueSet", "url": "http://example.org/vs/tree", "status": "active",
+          "compose": compose}  # fmt: skip
+    r = _post(http, "/ValueSet/$expand", {"name": "url", "valueUri": vs["url"]}, *params,
+              resources=(TREE_CS, vs))  # fmt: skip
+    assert r.status_code == 200, r.text
+    return r.json()["expansion"]
+
+
+def _shape(contains: list) -> list:
+    return [(c["code"], _shape(c.get("contains", []))) for c in contains]
+
+
+def test_expansion_nests_children_under_their_parents_unless_it_cannot(http):
+    whole = {"include": [{"system": TREE_CS["url"]}]}
+    exp = _tree_expand(http, whole)
+    assert _shape(exp["contains"]) == [("top", [("mid", [("leaf", [])])]), ("other", [])]
+    assert exp["total"] == 4
+    # excludeNested, enumerated concepts, a page and a text filter over a whole code system
+    # each give the flat list.
+    flat = [("top", []), ("mid", []), ("leaf", []), ("other", [])]
+    exp = _tree_expand(http, whole, {"name": "excludeNested", "valueBoolean": True})
+    assert _shape(exp["contains"]) == flat
+    codes = [{"code": c} for c in ("top", "mid", "leaf", "other")]
+    listed = {"include": [{"system": TREE_CS["url"], "concept": codes}]}
+    assert _shape(_tree_expand(http, listed)["contains"]) == flat
+    paged = _tree_expand(http, whole, {"name": "count", "valueInteger": 2})
+    assert _shape(paged["contains"]) == flat[:2]
+    found = _tree_expand(http, whole, {"name": "filter", "valueString": "Mid"})
+    assert sorted(_shape(found["contains"])) == [("leaf", []), ("mid", [])]
+    # A child whose parent is not in the expansion goes under its nearest ancestor that is.
+    active = _tree_expand(http, whole, {"name": "activeOnly", "valueBoolean": True})
+    assert _shape(active["contains"]) == [("mid", [("leaf", [])]), ("other", [])]
+    is_a = [{"property": "concept", "op": "is-a", "value": "mid"}]
+    isa = {"include": [{"system": TREE_CS["url"], "filter": is_a}]}
+    assert _shape(_tree_expand(http, isa)["contains"]) == [("mid", [("leaf", [])])]
+
+
+def test_expansion_gives_a_concept_that_is_not_active_a_status_property(http):
+    exp = _tree_expand(http, {"include": [{"system": TREE_CS["url"]}]},
+                       {"name": "excludeNested", "valueBoolean": True})  # fmt: skip
+    by_code = {c["code"]: c for c in exp["contains"]}
+    assert by_code["top"]["property"] == [{"code": "status", "valueCode": "retired"}]
+    assert by_code["top"]["inactive"] is True
+    assert "property" not in by_code["mid"]
+    assert {"code": "status", "uri": CP + "status"} in exp["property"]
+
+
+def test_terminology_capabilities_say_expansions_are_hierarchical(http):
+    r = http.get("/metadata", params={"mode": "terminology"})
+    assert r.json()["expansion"]["hierarchical"] is True

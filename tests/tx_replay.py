@@ -46,9 +46,13 @@ def tests_folder() -> Path | None:
 
 # -- the comparator --------------------------------------------------------------------------
 
-MODES = frozenset({"general", "flat"})
-"""The runner modes this replay runs in: ``general`` (always on) and ``flat``, the mode for a
-server whose expansions are flat (TerminologyCapabilities ``expansion.hierarchical`` false)."""
+MODES = frozenset({"general"})
+"""The runner modes this replay runs in: ``general`` only. The runner takes its modes from the
+command line (``-modes``), and ``flat`` is for "a server that does not - and can not - return a
+hierarchical expansion" (the test set's readme). This server nests an expansion as the reference
+server does (TerminologyCapabilities ``expansion.hierarchical`` true), so it is tested, as the
+reference server tests itself (FHIRsmith tx/tests/test-runner.js: modes without ``flat``),
+against the ``response`` files, not ``response:flat``."""
 FHIR_VERSION = "4.0.1"
 
 _PATTERNS = {

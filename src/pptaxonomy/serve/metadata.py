@@ -120,7 +120,7 @@ def terminology_capabilities(store: Store, data_version: str) -> dict[str, Any]:
         "software": {"name": "pptaxonomy", "version": __version__},
         "codeSystem": systems,
         "expansion": {
-            "hierarchical": False,
+            "hierarchical": True,
             "paging": True,
             "parameter": [{"name": n} for n in EXPANSION_PARAMS],
             "textFilter": "Every word must begin a word of a label (names, acronyms, hidden "

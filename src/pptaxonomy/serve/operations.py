@@ -666,6 +666,8 @@ class ValueSetMembers:
         """The designations an include's concept adds, by (system, code)."""
         self._note_status(vs, "ValueSet", self.label)
         self.items: list[tuple[CodeSystemIndex, Concept]] = []
+        self.can_nest = False
+        """May an expansion list children inside their parents (``contains.contains``)?"""
         compose = vs.get("compose")
         if not compose and vs.get("expansion"):
             for c in vs["expansion"].get("contains", []):
@@ -675,6 +677,14 @@ class ValueSetMembers:
             self._keys = {(cs.url, c.code) for cs, c in self.items}
             return
         compose = compose or {}
+        # An expansion can nest children under their parents only when every include and
+        # exclude selects by the code system's own structure: no imported value set, no
+        # enumerated concepts, at most one filter, and no code selected twice (as the
+        # reference server's expander decides, FHIRsmith tx/workers/expand.js canBeHierarchy).
+        self.can_nest = all(
+            not part.get("valueSet") and not part.get("concept") and len(part.get("filter", [])) < 2
+            for part in [*compose.get("include", []), *compose.get("exclude", [])]
+        )
         seen: set[tuple[str, str]] = set()
         for i, inc in enumerate(compose.get("include", [])):
             where = f"ValueSet.compose.include[{i}]"
@@ -682,6 +692,8 @@ class ValueSetMembers:
                 if (cs.url, c.code) not in seen:
                     seen.add((cs.url, c.code))
                     self.items.append((cs, c))
+                else:
+                    self.can_nest = False
         excluded: set[tuple[str, str]] = set()
         for i, exc in enumerate(compose.get("exclude", [])):
             where = f"ValueSet.compose.exclude[{i}]"
@@ -1027,10 +1039,31 @@ def expand(
         for code, (key, value) in from_extensions.items():
             if code not in given:
                 props.append({"code": code, key: value})
+                given.add(code)
                 declared.setdefault(code, concept_extensions.PROPERTY_URI[code])
+        status = next((str(v) for v in c.prop("status") if str(v) != "active"), None)
+        if status and "status" not in given:
+            # A concept that is not active says so in R5's status property (as the
+            # reference server's expander does, whether or not the request names it).
+            props.append({"code": "status", "valueCode": status})
+            declared.setdefault("status", concept_extensions.PROPERTY_URI["status"])
         if props:
             entry["property"] = props
         contains.append(entry)
+    # A text filter over a whole code system gives a flat list of matches; over an include's
+    # filter it keeps the hierarchy (the reference expander counts the first, not the second).
+    whole_system = any(
+        not inc.get("filter") for inc in (vs.get("compose") or {}).get("include", [])
+    )
+    nest = (
+        members.can_nest
+        and not params.bool("excludeNested")
+        and not (text and whole_system)
+        and offset == 0
+        and (count is None or count > total)
+    )
+    if nest:
+        contains = _nested(page, contains)
     eparams: list[dict[str, Any]] = []
     for name, value in params.items:
         if name in (
@@ -1092,6 +1125,32 @@ def expand(
         out.pop("extension", None)
     out["expansion"] = expansion
     return out
+
+
+def _nested(
+    page: list[tuple[CodeSystemIndex, Concept]], entries: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The expansion entries with each listed under its nearest ancestor in the page
+    (``contains.contains``); as they were when a concept has more than one parent, since a
+    poly-hierarchy is not a tree."""
+    if any(len(c.parents) > 1 for _, c in page):
+        return entries
+    at = {(cs.url, c.code): e for (cs, c), e in zip(page, entries, strict=True)}
+    roots = []
+    for (cs, c), entry in zip(page, entries, strict=True):
+        parent = c.parents[0] if c.parents else None
+        climbed = {c.code}
+        while parent is not None and (cs.url, parent) not in at and parent not in climbed:
+            climbed.add(parent)
+            above = cs.concepts.get(parent)
+            parent = above.parents[0] if above and above.parents else None
+        if parent in climbed:
+            parent = None  # a loop in the hierarchy: no ancestor to list it under
+        if parent is None:
+            roots.append(entry)
+        else:
+            at[(cs.url, parent)].setdefault("contains", []).append(entry)
+    return roots
 
 
 def _property_uri(cs: CodeSystemIndex, code: str) -> str:
