@@ -337,3 +337,35 @@ def test_expansion_gives_a_concept_that_is_not_active_a_status_property(http):
 def test_terminology_capabilities_say_expansions_are_hierarchical(http):
     r = http.get("/metadata", params={"mode": "terminology"})
     assert r.json()["expansion"]["hierarchical"] is True
+
+
+def test_validate_code_reports_a_concept_status_and_batch_validation_runs_each_call(http):
+    vs = {"resourceType": "ValueSet", "url": "http://example.org/vs/tree-all", "status": "active",
+          "compose": {"include": [{"system": TREE_CS["url"]}]}}  # fmt: skip
+
+    def coding(code: str) -> dict:
+        return {"name": "coding", "valueCoding": {"system": TREE_CS["url"], "code": code}}
+
+    r = _post(http, "/ValueSet/$validate-code", {"name": "url", "valueUri": vs["url"]},
+              coding("top"), resources=(TREE_CS, vs))  # fmt: skip
+    assert {"name": "status", "valueCode": "retired"} in r.json()["parameter"]
+    r = _post(http, "/ValueSet/$validate-code", {"name": "url", "valueUri": vs["url"]},
+              coding("mid"), resources=(TREE_CS, vs))  # fmt: skip
+    assert "status" not in _by_name(r.json())
+
+    def call(*params: dict) -> dict:
+        return {"name": "validation", "resource": {"resourceType": "Parameters",
+                                                   "parameter": list(params)}}  # fmt: skip
+
+    r = _post(http, "/ValueSet/$batch-validate-code", {"name": "url", "valueUri": vs["url"]},
+              call(coding("mid")), call(coding("nope")), call({"name": "codingX"}),
+              resources=(TREE_CS, vs))  # fmt: skip
+    assert r.status_code == 200, r.text
+    answers = [p["resource"] for p in r.json()["parameter"]]
+    assert [p["name"] for p in r.json()["parameter"]] == ["validation"] * 3
+    assert _by_name(answers[0])["result"] == [True]
+    assert _by_name(answers[1])["result"] == [False]
+    assert answers[2]["resourceType"] == "OperationOutcome"  # one bad call does not stop the rest
+    r = _post(http, "/ValueSet/$batch-validate-code", {"name": "url", "valueUri": vs["url"]},
+              resources=(TREE_CS, vs))  # fmt: skip
+    assert r.status_code == 400

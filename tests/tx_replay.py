@@ -33,6 +33,7 @@ OPERATION_PATH = {
     "cs-validate-code": "/CodeSystem/$validate-code",
     "lookup": "/CodeSystem/$lookup",
     "translate": "/ConceptMap/$translate",
+    "batch-validate": "/ValueSet/$batch-validate-code",
 }
 
 
@@ -248,7 +249,15 @@ def scrub(resource: Any, tight: bool = False) -> Any:
         issues = [i for i in out.get("issue", []) if "details" in i or "diagnostics" not in i]
         out["issue"] = [{k: v for k, v in i.items() if k != "diagnostics"} for i in issues]
     if rtype == "Parameters":
-        out["parameter"] = [_sorted_message(p) for p in out.get("parameter", [])]
+        # TxTesterSorters.sortParameters: the nested Parameters of a batch answer likewise.
+        out["parameter"] = [
+            {**p, "resource": scrub(p["resource"], tight)}
+            if isinstance(p, dict)
+            and isinstance(p.get("resource"), dict)
+            and p["resource"].get("resourceType") == "Parameters"
+            else _sorted_message(p)
+            for p in out.get("parameter", [])
+        ]
     return out
 
 

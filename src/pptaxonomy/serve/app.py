@@ -32,6 +32,7 @@ OPERATIONS = {
     ("CodeSystem", "subsumes"): operations.subsumes,
     ("ValueSet", "expand"): operations.expand,
     ("ValueSet", "validate-code"): operations.validate_code_vs,
+    ("ValueSet", "batch-validate-code"): operations.batch_validate_code_vs,
     ("ConceptMap", "translate"): operations.translate,
 }
 SUMMARY_DROP = {"CodeSystem": "concept", "ValueSet": "compose", "ConceptMap": "group"}

@@ -46,6 +46,7 @@ def _param(name: str, value: Any) -> dict[str, Any]:
         "normalized-code": "valueCode",
         "system": "valueUri",
         "outcome": "valueCode",
+        "status": "valueCode",
     }.get(name, "valueString")
     if name.startswith("x-") and name.endswith("system"):
         key = "valueCanonical"
@@ -517,6 +518,7 @@ def _validate(
             out.append(("display", shown_display))
             if concept.inactive:
                 out.append(("inactive", True))
+            out.append(("status", _concept_status(concept)))
         elif not in_cc:
             out += [("code", coding.get("code")), ("system", coding.get("system"))]
             if cs is not None:
@@ -537,6 +539,23 @@ def _validate(
     if issues:
         out.append(("issues", {"resourceType": "OperationOutcome", "issue": issues}))
     return parameters(*out)
+
+
+CONCEPT_STATUSES = frozenset({"experimental", "deprecated", "retired", "withdrawn", "inactive"})
+"""The values of a concept's ``status`` property (concept-properties#status: "typical values
+are active, experimental, deprecated, and retired") that report it as not plain active; a
+code system's own codes in that property (``A``, ``R``) are not reported."""
+
+
+def _concept_status(concept: Concept) -> str | None:
+    """A concept's status when it is not plain active: its ``status`` property, else the
+    code system's standards status on it (an ``inactive`` flag alone is not a status)."""
+    status = next((str(v) for v in concept.prop("status") if str(v) in CONCEPT_STATUSES), None)
+    return status or next(
+        (str(e["valueCode"]) for e in concept.extensions
+         if e.get("url") == STANDARDS_STATUS and e.get("valueCode")),
+        None,
+    )  # fmt: skip
 
 
 def _or_list(items: list[str]) -> str:
@@ -1041,7 +1060,7 @@ def expand(
                 props.append({"code": code, key: value})
                 given.add(code)
                 declared.setdefault(code, concept_extensions.PROPERTY_URI[code])
-        status = next((str(v) for v in c.prop("status") if str(v) != "active"), None)
+        status = next((str(v) for v in c.prop("status") if str(v) in CONCEPT_STATUSES), None)
         if status and "status" not in given:
             # A concept that is not active says so in R5's status property (as the
             # reference server's expander does, whether or not the request names it).
@@ -1211,6 +1230,32 @@ def validate_code_vs(store: Store, params: Params, vs_id: str | None = None) -> 
         if len(systems) == 1:
             codings[0]["system"] = systems.pop()
     return _validate(store, params, codings, kind, cc, members)
+
+
+def batch_validate_code_vs(
+    store: Store, params: Params, vs_id: str | None = None
+) -> dict[str, Any]:
+    """ValueSet/$batch-validate-code: each ``validation`` parameter (a Parameters resource) is
+    one $validate-code call, with the request's other parameters (the value set, tx-resource,
+    lenient-display-validation, ...) as defaults its own parameters replace. The answer lists
+    each call's result as a ``validation`` parameter, in order; a call that fails gives its
+    OperationOutcome there and does not stop the others."""
+    calls = params.all("validation")
+    if not calls:
+        raise FhirError(400, "required", "no validation parameter: there is nothing to validate")
+    shared = [(k, v) for k, v in params.items if k != "validation"]
+    out = []
+    for item in calls:
+        try:
+            own = Params.from_resource(item).items
+            names = {k for k, _ in own}
+            merged = Params([*((k, v) for k, v in shared if k not in names), *own])
+            merged.accept_language = params.accept_language
+            result = validate_code_vs(store, merged, vs_id)
+        except FhirError as exc:
+            result = exc.outcome()
+        out.append({"name": "validation", "resource": result})
+    return {"resourceType": "Parameters", "parameter": out}
 
 
 def _cannot_infer(code: str, vs: str, matches: list[str], systems: list[str]) -> dict[str, Any]:
