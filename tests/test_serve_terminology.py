@@ -369,3 +369,57 @@ def test_validate_code_reports_a_concept_status_and_batch_validation_runs_each_c
     r = _post(http, "/ValueSet/$batch-validate-code", {"name": "url", "valueUri": vs["url"]},
               resources=(TREE_CS, vs))  # fmt: skip
     assert r.status_code == 400
+
+
+def _versioned(version: str) -> dict:
+    return {"resourceType": "CodeSystem", "url": "http://example.org/cs/ver", "version": version,
+            "status": "active", "content": "complete",
+            "concept": [{"code": "c", "display": f"C {version}"}]}  # fmt: skip
+
+
+def test_check_system_version_chooses_checks_and_refuses_versions(http):
+    versions = (_versioned("1.0.0"), _versioned("1.2.0"))
+    url = "http://example.org/cs/ver"
+    free = {"resourceType": "ValueSet", "url": "http://example.org/vs/ver-free",
+            "status": "active", "compose": {"include": [{"system": url}]}}  # fmt: skip
+    include_12 = {"system": url, "version": "1.2.0"}
+    pinned = {"resourceType": "ValueSet", "url": "http://example.org/vs/ver-12",
+              "status": "active", "compose": {"include": [include_12]}}  # fmt: skip
+    check = {"name": "check-system-version", "valueCanonical": f"{url}|1.0.x"}
+
+    def expand(vs: dict) -> httpx.Response:
+        return _post(http, "/ValueSet/$expand", {"name": "url", "valueUri": vs["url"]}, check,
+                     resources=(*versions, free, pinned))  # fmt: skip
+
+    r = expand(free)  # a versionless include takes the newest version the check allows
+    assert r.status_code == 200, r.text
+    exp = r.json()["expansion"]
+    assert exp["contains"][0]["display"] == "C 1.0.0"
+    assert {"name": "check-system-version", "valueUri": f"{url}|1.0.x"} in exp["parameter"]
+    r = expand(pinned)  # the value set fixes a version the check refuses
+    assert r.status_code == 422
+    issue = r.json()["issue"][0]
+    assert issue["code"] == "exception"
+    assert issue["details"]["coding"][0]["code"] == "version-error"
+    coding = {"name": "coding", "valueCoding": {"system": url, "code": "c"}}
+    r = _post(http, "/ValueSet/$validate-code", {"name": "url", "valueUri": pinned["url"]},
+              coding, check, resources=(*versions, pinned))  # fmt: skip
+    got = _by_name(r.json())
+    assert got["result"] == [False]
+    texts = [i["details"]["text"] for i in got["issues"][0]["issue"]]
+    assert any("required to be '1.0.x' by a version-check parameter" in t for t in texts)
+
+
+def test_a_coding_version_that_does_not_exist_is_reported_beside_the_mismatch(http):
+    versions = (_versioned("1.0.0"), _versioned("1.2.0"))
+    url = "http://example.org/cs/ver"
+    vs = {"resourceType": "ValueSet", "url": "http://example.org/vs/ver-10", "status": "active",
+          "compose": {"include": [{"system": url, "version": "1.0.0"}]}}  # fmt: skip
+    coding = {"name": "coding", "valueCoding": {"system": url, "version": "2.4.0", "code": "c"}}
+    r = _post(http, "/ValueSet/$validate-code", {"name": "url", "valueUri": vs["url"]}, coding,
+              resources=(*versions, vs))  # fmt: skip
+    got = _by_name(r.json())
+    assert got["result"] == [False]
+    assert got["x-caused-by-unknown-system"] == [f"{url}|2.4.0"]
+    codes = sorted(i["details"]["coding"][0]["code"] for i in got["issues"][0]["issue"])
+    assert codes == ["not-found", "vs-invalid"]

@@ -448,6 +448,21 @@ def _validate(
                 f"different to the one in the value ('{given_version}')",
                 where("version")))  # fmt: skip
             ok = False
+            if store.codesystem(system, given_version) is None:
+                # The version the Coding names does not exist either (FHIRsmith
+                # ValueSetChecker.determineVersion: UNKNOWN_CODESYSTEM_VERSION after the
+                # mismatch).
+                issues.append(_issue("error", "not-found", "not-found",
+                    f"A definition for CodeSystem '{system}' version '{given_version}' could "
+                    f"not be found, so the code cannot be validated. Valid versions: "
+                    f"{_or_list(known)}", where("system")))  # fmt: skip
+                extra.append(("x-caused-by-unknown-system", f"{system}|{given_version}"))
+        check = _pins(params, "check-system-version", system)
+        if check and cs.version and not version_matches(check, cs.version):
+            issues.append(_issue("error", "exception", "version-error",
+                f"The version '{cs.version}' is not allowed for system '{system}': required to "
+                f"be '{check}' by a version-check parameter", where("version")))  # fmt: skip
+            ok = False
         if concept.code != code:
             msg = (
                 f"The code '{code}' differs from the correct code '{concept.code}' by case. "
@@ -684,6 +699,10 @@ class ValueSetMembers:
         self.concept_designations: dict[tuple[str, str], list[dict[str, Any]]] = {}
         """The designations an include's concept adds, by (system, code)."""
         self._note_status(vs, "ValueSet", self.label)
+        self.check_used: set[str] = set()
+        """Code systems whose version a check-system-version parameter chose."""
+        self.check_failures: list[str] = []
+        """What check-system-version refuses: a version an include fixes that it does not allow."""
         self.items: list[tuple[CodeSystemIndex, Concept]] = []
         self.can_nest = False
         """May an expansion list children inside their parents (``contains.contains``)?"""
@@ -786,6 +805,8 @@ class ValueSetMembers:
             self.codesystems += child.codesystems
             self.used_valuesets.update(child.used_valuesets)
             self.statuses.update(child.statuses)
+            self.check_used |= child.check_used
+            self.check_failures += child.check_failures
             self.unknown_systems |= child.unknown_systems
             sets.append(child._keys)
             first = child.items if first is None else first
@@ -795,6 +816,12 @@ class ValueSetMembers:
             return [(cs, c) for cs, c in first or () if (cs.url, c.code) in keys]
         version = _pins(params, "force-system-version", system) or inc.get("version")
         version = version or _pins(params, "system-version", system)
+        check = _pins(params, "check-system-version", system)
+        if not version and check:
+            # A versionless include takes the newest version check-system-version allows
+            # (and the expansion then reports the parameter it used).
+            version = check
+            self.check_used.add(system)
         cs = store.codesystem(system, version)
         if cs is None and self.missing_ok:
             self.unknown_systems.add(system)
@@ -803,6 +830,11 @@ class ValueSetMembers:
             what = f"'{system}'" + (f" version '{version}'" if version else "")
             raise FhirError(
                 404, "not-found", f"A definition for CodeSystem {what} could not be found"
+            )
+        if check and cs.version and not version_matches(check, cs.version):
+            self.check_failures.append(
+                f"The version '{cs.version}' is not allowed for system '{system}': required "
+                f"to be '{check}' by a version-check parameter"
             )
         label = f"{cs.url}|{cs.version}" if cs.version else cs.url
         if exclude:
@@ -991,6 +1023,8 @@ def expand(
     vs = _valueset(store, params, vs_id)
     store = _with_declared_supplements(store, vs)
     members = ValueSetMembers(store, vs, params)
+    if members.check_failures:
+        raise FhirError(422, "exception", members.check_failures[0], tx_code="version-error")
     items = members.items
     if params.bool("activeOnly"):
         items = [(cs, c) for cs, c in items if not c.inactive]
@@ -1097,6 +1131,10 @@ def expand(
             "force-system-version",
             "check-system-version",
         ):
+            if name == "check-system-version" and str(value).split("|")[0] not in (
+                members.check_used
+            ):
+                continue  # it only checked a version the value set fixes: not a choice it made
             if name.endswith("system-version"):
                 eparams.append({"name": name, "valueUri": str(value)})
                 continue
