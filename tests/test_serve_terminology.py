@@ -423,3 +423,22 @@ def test_a_coding_version_that_does_not_exist_is_reported_beside_the_mismatch(ht
     assert got["x-caused-by-unknown-system"] == [f"{url}|2.4.0"]
     codes = sorted(i["details"]["coding"][0]["code"] for i in got["issues"][0]["issue"])
     assert codes == ["not-found", "vs-invalid"]
+
+
+def test_an_unknown_coding_version_against_a_version_a_parameter_chose_is_an_error(http):
+    versions = (_versioned("1.0.0"), _versioned("1.2.0"))
+    url = "http://example.org/cs/ver"
+    vs = {"resourceType": "ValueSet", "url": "http://example.org/vs/ver-any", "status": "active",
+          "compose": {"include": [{"system": url}]}}  # fmt: skip
+    coding = {"name": "coding", "valueCoding": {"system": url, "version": "2.4.0", "code": "c"}}
+
+    def mismatch(*params: dict) -> dict:
+        r = _post(http, "/ValueSet/$validate-code", {"name": "url", "valueUri": vs["url"]},
+                  coding, *params, resources=(*versions, vs))  # fmt: skip
+        issues = _by_name(r.json())["issues"][0]["issue"]
+        return next(i for i in issues if i["code"] == "invalid")
+
+    assert mismatch()["severity"] == "warning"  # the server's own default version
+    chosen = mismatch({"name": "system-version", "valueCanonical": f"{url}|1.0.0"})
+    assert chosen["severity"] == "error"
+    assert "version '1.0.0' resulting from the version ''" in chosen["details"]["text"]

@@ -396,7 +396,17 @@ def _validate(
                 where("system")))  # fmt: skip
             extra.append(("x-caused-by-unknown-system", f"{system}|{given_version}"))
             default = store.codesystem(system, _version_for(params, system, {}, members))
-            if members is not None and not pinned and default is not None:
+            chosen = _pins(params, "system-version", system) or _pins(
+                params, "check-system-version", system
+            )
+            if members is not None and not pinned and chosen:
+                # A parameter chose the version of the versionless include: an error, worded
+                # with the version the parameter gave (VALUESET_VALUE_MISMATCH_CHANGED).
+                issues.append(_issue("error", "invalid", "vs-invalid",
+                    f"The code system '{system}' version '{chosen}' resulting from the version "
+                    f"'' in the ValueSet include is different to the one in the value "
+                    f"('{given_version}')", where("version")))  # fmt: skip
+            elif members is not None and not pinned and default is not None:
                 notes.append(_issue("warning", "invalid", "vs-invalid",
                     f"The code system '{system}' version '{default.version}' for the versionless "
                     f"include in the ValueSet include is different to the one in the value "
