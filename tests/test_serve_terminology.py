@@ -442,3 +442,25 @@ def test_an_unknown_coding_version_against_a_version_a_parameter_chose_is_an_err
     chosen = mismatch({"name": "system-version", "valueCanonical": f"{url}|1.0.0"})
     assert chosen["severity"] == "error"
     assert "version '1.0.0' resulting from the version ''" in chosen["details"]["text"]
+
+
+def test_a_forced_version_does_not_hide_an_unknown_coding_version(http):
+    versions = (_versioned("1.0.0"), _versioned("1.2.0"))
+    url = "http://example.org/cs/ver"
+    vs = {"resourceType": "ValueSet", "url": "http://example.org/vs/ver-all", "status": "active",
+          "compose": {"include": [{"system": url}]}}  # fmt: skip
+    coding = {"system": url, "version": "2.4.0", "code": "c"}
+    force = {"name": "force-system-version", "valueCanonical": f"{url}|1.0.x"}
+    given = {"name": "coding", "valueCoding": coding}
+    r = _post(http, "/ValueSet/$validate-code", {"name": "url", "valueUri": vs["url"]},
+              given, force, resources=(*versions, vs))  # fmt: skip
+    got = _by_name(r.json())
+    assert got["result"] == [False]
+    assert got["x-caused-by-unknown-system"] == [f"{url}|2.4.0"]
+    # In a CodeableConcept the unknown version is the reason, not "no valid coding".
+    r = _post(http, "/ValueSet/$validate-code", {"name": "url", "valueUri": vs["url"]},
+              {"name": "codeableConcept", "valueCodeableConcept": {"coding": [coding]}},
+              resources=(*versions, vs))  # fmt: skip
+    texts = [i["details"]["text"] for i in _by_name(r.json())["issues"][0]["issue"]]
+    assert not any(t.startswith("No valid coding") for t in texts), texts
+    assert any("version '2.4.0' could not be found" in t for t in texts)

@@ -56,7 +56,7 @@ FLOORS = {
     "translate": 2,
     "exclude": 8,
     "search": 6,
-    "version": 160,
+    "version": 167,
     "regex-bad": 2,
     "language": 25,
     "notSelectable": 49,

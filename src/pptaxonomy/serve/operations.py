@@ -467,6 +467,20 @@ def _validate(
                     f"not be found, so the code cannot be validated. Valid versions: "
                     f"{_or_list(known)}", where("system")))  # fmt: skip
                 extra.append(("x-caused-by-unknown-system", f"{system}|{given_version}"))
+        forced = _pins(params, "force-system-version", system)
+        if forced and given_version and store.codesystem(system, given_version) is None:
+            # The Coding's version does not exist: the forced one is checked instead, but the
+            # Coding is still wrong (as when a parameter chose the version, above).
+            issues.append(_issue("error", "invalid", "vs-invalid",
+                f"The code system '{system}' version '{forced}' resulting from the version "
+                f"'' in the ValueSet include is different to the one in the value "
+                f"('{given_version}')", where("version")))  # fmt: skip
+            issues.append(_issue("error", "not-found", "not-found",
+                f"A definition for CodeSystem '{system}' version '{given_version}' could not be "
+                f"found, so the code cannot be validated. Valid versions: {_or_list(known)}",
+                where("system")))  # fmt: skip
+            extra.append(("x-caused-by-unknown-system", f"{system}|{given_version}"))
+            ok = False
         check = _pins(params, "check-system-version", system)
         if check and cs.version and not version_matches(check, cs.version):
             issues.append(_issue("error", "exception", "version-error",
@@ -528,7 +542,10 @@ def _validate(
             shown = (coding, concept, cs)
             shown_display = display
         valid = valid or ok
-    if in_cc and members is not None and not member_found:
+    unvalidated = any(name == "x-caused-by-unknown-system" for name, _ in extra)
+    if in_cc and members is not None and not member_found and not unvalidated:
+        # (A Coding whose code system version is unknown was not validated: it is not "no
+        # valid coding"; the not-found issue says why.)
         # Only when no coding is in the value set: a wrong display has its own issue.
         issues.append(_issue("error", "code-invalid", "not-in-vs",
             f"No valid coding was found for the value set '{vs}'", None))  # fmt: skip
