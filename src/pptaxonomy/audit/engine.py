@@ -180,7 +180,7 @@ def audit(
             first = _Background(_pass_one, con, src, cols, path.name, slim)
             running.append(first)
             try:
-                res = _Results(taxonomy)
+                res = _Results(taxonomy, matcher)
                 if early_titles:
                     for t in early_titles:
                         res.add(t, matcher.match(t))
@@ -200,7 +200,7 @@ def audit(
                     _transcode(original, src.paths[-1], "cp1252")
                 src.path, src.encoding = src.paths[0], "cp1252"
                 rejects = _pass_one(con, src, cols, path.name, slim)
-                res = _Results(taxonomy)  # the early titles were read as UTF-8
+                res = _Results(taxonomy, matcher)  # the early titles were read as UTF-8
             names = {str(r): p.name for r, p in zip(src.paths, paths, strict=True)}
             src.problems.extend(
                 _reject_problems(rejects, len(src.columns), names if len(paths) > 1 else None)
@@ -208,17 +208,19 @@ def audit(
             if keep_order:
                 con.execute("SET preserve_insertion_order = true")
 
-            todo = res.titles_to_match(con)
-            note("matching", 0, len(todo))
-            for i, t in enumerate(todo, 1):
-                res.add(t, matcher.match(t))
-                if i % 2000 == 0:
-                    note("matching", i, len(todo))
-                if i % REGISTER_BATCH == 0:
-                    # Hundreds of thousands of titles go to DuckDB in batches: one text
-                    # parameter of them all would double their memory for a moment.
-                    res.register_titles(con)
-            note("matching", len(todo), len(todo))
+            total, batches = res.titles_to_match(con, REGISTER_BATCH)
+            note("matching", 0, total)
+            done = 0
+            for todo in batches:
+                for t in todo:
+                    res.add(t, matcher.match(t))
+                    done += 1
+                    if done % 2000 == 0:
+                        note("matching", done, total)
+                # Hundreds of thousands of titles go to DuckDB in batches: one text
+                # parameter of them all would double their memory for a moment.
+                res.register_titles(con)
+            note("matching", total, total)
             res.register_titles(con)
             res.register_bands(con)
             res.register_statuses(con)
@@ -483,7 +485,7 @@ def _copy_out(
         # The band can change the level (so the expected codes, the class and the status).
         band = f"coalesce(r.{_q(band_col)}, '')"
         joins = (
-            f"LEFT JOIN pp_t m ON {title} = m.t "
+            f"LEFT JOIN pp_tid u ON {title} = u.t LEFT JOIN pp_r m ON u.rid = m.rid "
             f"LEFT JOIN pp_rb b ON m.rid = b.rid AND {band} = b.b "
             f"LEFT JOIN pp_s s ON coalesce(b.cls, m.cls) = s.cls AND {code} = s.raw"
         )
@@ -494,7 +496,7 @@ def _copy_out(
             return f"b.{c}" if c == "pp_band_check" else f"m.{c}"
     else:
         joins = (
-            f"LEFT JOIN pp_t m ON {title} = m.t "
+            f"LEFT JOIN pp_tid u ON {title} = u.t LEFT JOIN pp_r m ON u.rid = m.rid "
             f"LEFT JOIN pp_s s ON m.cls = s.cls AND {code} = s.raw"
         )
 

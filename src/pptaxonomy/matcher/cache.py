@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 #: Entries a memo table holds before it is emptied.
-MAX_CACHE = 200_000
+MAX_CACHE = 20_000
 
 
 def cached(cache: dict, key: Any, compute: Callable[[Any], Any]) -> Any:
