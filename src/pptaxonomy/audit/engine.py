@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 #: DuckDB's first pass reads the whole file (smaller files are read too quickly to gain).
 EARLY_MIN_BYTES = 8 << 20
 EARLY_ROWS = 100_000
-#: DuckDB's memory limit when the slim row table is kept (the audit's target is 500 MB RSS).
+#: DuckDB's memory limit (the audit's target is 500 MB RSS with Python's part).
 SLIM_MEMORY_LIMIT = "300MB"
 #: Titles matched after the first pass are registered in DuckDB this many at a time.
 REGISTER_BATCH = 50_000
@@ -142,10 +142,10 @@ def audit(
             con.execute("SET preserve_insertion_order = false")
             con.execute(f"SET temp_directory = {_lit(str(tmp))}")
             con.execute("SET enable_progress_bar = false")
-            if slim:
-                # The slim row table and the baseline's aggregates spill to the private
-                # folder rather than grow past the audit's memory target.
-                con.execute(f"SET memory_limit = '{SLIM_MEMORY_LIMIT}'")
+            # Joins and aggregates spill to the private folder rather than grow past the
+            # audit's memory target (the slim row table, the baseline's aggregates, and at
+            # hundreds of thousands of distinct titles the summary's and the row output's).
+            con.execute(f"SET memory_limit = '{SLIM_MEMORY_LIMIT}'")
             if keep_order:
                 # Keep the small result table as the join's build side whatever the
                 # estimates say: the rows then stream out in the input's order.
@@ -221,6 +221,9 @@ def audit(
                 # parameter of them all would double their memory for a moment.
                 res.register_titles(con)
             note("matching", total, total)
+            # Every title is read: the matcher's memo tables would only hold memory that
+            # DuckDB's joins and aggregates need next (at 500,000 titles, about 100 MB).
+            matcher.forget()
             res.register_titles(con)
             res.register_bands(con)
             res.register_statuses(con)
