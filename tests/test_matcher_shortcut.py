@@ -142,3 +142,18 @@ def test_ascii_fast_path_of_clean_knows_every_ascii_translation():
     assert {chr(c) for c in _TRANSLATE if c < 128} == {"&", "+", "`"}
     for text in ("Art & Drama", "A+B", "Children`s", "Plain Title"):
         assert _clean(text) == text.translate(_TRANSLATE).lower()
+
+
+def test_forget_empties_the_memo_tables_and_keeps_the_readings():
+    from pptaxonomy import load
+    from pptaxonomy.matcher import matcher_for
+    from pptaxonomy.normalise import _PART_CACHE
+
+    m = matcher_for(load())
+    titles = ["Clinical Psychologist, Band 8a", "Snr PWP", "Councellor", "Plumber"]
+    before = [m.match(t) for t in titles]
+    assert m._cache and m._tok._seg_cache and _PART_CACHE
+    m.forget()
+    assert not (m._cache or m._key_cache or m._tok._seg_cache or m._typos._fix_cache)
+    assert not _PART_CACHE and m._shortcut._kinds == m._shortcut._fixed
+    assert [m.match(t) for t in titles] == before

@@ -95,6 +95,10 @@ class LocalTitles:
         """The local answer when ``title`` is listed, otherwise the matcher's."""
         return self.lookup(title) or self.matcher.match(title)
 
+    def forget(self) -> None:
+        """Empty the matcher's memo tables (:meth:`Matcher.forget`)."""
+        self.matcher.forget()
+
 
 def load_local_titles(path: str | Path, taxonomy: Taxonomy | None = None) -> LocalTitles:
     """Read and check a local-titles CSV (``title,profession_id[,level_id]``, UTF-8)."""

@@ -40,11 +40,11 @@ def _reading(res: Any, m: Any, raw: str, band: str) -> dict[str, Any]:
     from .audit.results import row_certainty
 
     tax = res.taxonomy
-    exp = res._expected_codes(m)
+    exp = res.expected_codes(m)
     level, method, check = m.level_id, m.method, None
     if band and m.status == "matched":
         r = band_level(tax, m.profession_id, m.level_id, title_gives_level(m), band)
-        exp = res._expected_codes(m, r.level_id)
+        exp = res.expected_codes(m, r.level_id)
         if r.level_id != m.level_id or r.check == "sets-level":
             method = f"{m.method}+band"
         level, check = r.level_id, r.check

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 #: DuckDB's first pass reads the whole file (smaller files are read too quickly to gain).
 EARLY_MIN_BYTES = 8 << 20
 EARLY_ROWS = 100_000
-#: DuckDB's memory limit when the slim row table is kept (the audit's target is 500 MB RSS).
+#: DuckDB's memory limit (the audit's target is 500 MB RSS with Python's part).
 SLIM_MEMORY_LIMIT = "300MB"
 #: Titles matched after the first pass are registered in DuckDB this many at a time.
 REGISTER_BATCH = 50_000
@@ -142,10 +142,10 @@ def audit(
             con.execute("SET preserve_insertion_order = false")
             con.execute(f"SET temp_directory = {_lit(str(tmp))}")
             con.execute("SET enable_progress_bar = false")
-            if slim:
-                # The slim row table and the baseline's aggregates spill to the private
-                # folder rather than grow past the audit's memory target.
-                con.execute(f"SET memory_limit = '{SLIM_MEMORY_LIMIT}'")
+            # Joins and aggregates spill to the private folder rather than grow past the
+            # audit's memory target (the slim row table, the baseline's aggregates, and at
+            # hundreds of thousands of distinct titles the summary's and the row output's).
+            con.execute(f"SET memory_limit = '{SLIM_MEMORY_LIMIT}'")
             if keep_order:
                 # Keep the small result table as the join's build side whatever the
                 # estimates say: the rows then stream out in the input's order.
@@ -180,7 +180,7 @@ def audit(
             first = _Background(_pass_one, con, src, cols, path.name, slim)
             running.append(first)
             try:
-                res = _Results(taxonomy)
+                res = _Results(taxonomy, matcher)
                 if early_titles:
                     for t in early_titles:
                         res.add(t, matcher.match(t))
@@ -200,7 +200,7 @@ def audit(
                     _transcode(original, src.paths[-1], "cp1252")
                 src.path, src.encoding = src.paths[0], "cp1252"
                 rejects = _pass_one(con, src, cols, path.name, slim)
-                res = _Results(taxonomy)  # the early titles were read as UTF-8
+                res = _Results(taxonomy, matcher)  # the early titles were read as UTF-8
             names = {str(r): p.name for r, p in zip(src.paths, paths, strict=True)}
             src.problems.extend(
                 _reject_problems(rejects, len(src.columns), names if len(paths) > 1 else None)
@@ -208,17 +208,22 @@ def audit(
             if keep_order:
                 con.execute("SET preserve_insertion_order = true")
 
-            todo = res.titles_to_match(con)
-            note("matching", 0, len(todo))
-            for i, t in enumerate(todo, 1):
-                res.add(t, matcher.match(t))
-                if i % 2000 == 0:
-                    note("matching", i, len(todo))
-                if i % REGISTER_BATCH == 0:
-                    # Hundreds of thousands of titles go to DuckDB in batches: one text
-                    # parameter of them all would double their memory for a moment.
-                    res.register_titles(con)
-            note("matching", len(todo), len(todo))
+            total, batches = res.titles_to_match(con, REGISTER_BATCH)
+            note("matching", 0, total)
+            done = 0
+            for todo in batches:
+                for t in todo:
+                    res.add(t, matcher.match(t))
+                    done += 1
+                    if done % 2000 == 0:
+                        note("matching", done, total)
+                # Hundreds of thousands of titles go to DuckDB in batches: one text
+                # parameter of them all would double their memory for a moment.
+                res.register_titles(con)
+            note("matching", total, total)
+            # Every title is read: the matcher's memo tables would only hold memory that
+            # DuckDB's joins and aggregates need next (at 500,000 titles, about 100 MB).
+            matcher.forget()
             res.register_titles(con)
             res.register_bands(con)
             res.register_statuses(con)
@@ -483,7 +488,7 @@ def _copy_out(
         # The band can change the level (so the expected codes, the class and the status).
         band = f"coalesce(r.{_q(band_col)}, '')"
         joins = (
-            f"LEFT JOIN pp_t m ON {title} = m.t "
+            f"LEFT JOIN pp_tid u ON {title} = u.t LEFT JOIN pp_r m ON u.rid = m.rid "
             f"LEFT JOIN pp_rb b ON m.rid = b.rid AND {band} = b.b "
             f"LEFT JOIN pp_s s ON coalesce(b.cls, m.cls) = s.cls AND {code} = s.raw"
         )
@@ -494,7 +499,7 @@ def _copy_out(
             return f"b.{c}" if c == "pp_band_check" else f"m.{c}"
     else:
         joins = (
-            f"LEFT JOIN pp_t m ON {title} = m.t "
+            f"LEFT JOIN pp_tid u ON {title} = u.t LEFT JOIN pp_r m ON u.rid = m.rid "
             f"LEFT JOIN pp_s s ON m.cls = s.cls AND {code} = s.raw"
         )
 

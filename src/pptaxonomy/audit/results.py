@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .bands import title_gives_level
@@ -25,10 +25,11 @@ class _Results:
     are registered while DuckDB's first pass is still running.
     """
 
-    def __init__(self, taxonomy: Taxonomy):
+    def __init__(self, taxonomy: Taxonomy, matcher: Any = None):
         self.taxonomy = taxonomy
-        self.readings: dict[str, Any] = {}  # title -> Match
-        self.expected: dict[str, tuple[str, ...]] = {}  # title -> expected codes
+        #: Reads a title again for the few the summary quotes (``reading``): no Match is
+        #: kept per title, as hundreds of thousands of them cost hundreds of MB.
+        self.matcher = matcher
         self._codes_of: dict[tuple, tuple[str, ...]] = {}
         self._classes: dict[tuple[str, tuple[str, ...]], int] = {}
         # Few distinct readings among many titles: those go in as a small table ``pp_r``
@@ -39,9 +40,7 @@ class _Results:
         self._registered = False
 
     def add(self, title: str, m: Any) -> None:
-        exp = self._expected_codes(m)
-        self.readings[title] = m
-        self.expected[title] = exp
+        exp = self.expected_codes(m)
         c = self._classes.setdefault((m.status, exp), len(self._classes))
         row = (
             m.profession_id or None,
@@ -58,20 +57,41 @@ class _Results:
         self._titles.append(title)
         self._rids.append(self._rows.setdefault(row, len(self._rows)))
 
-    def titles_to_match(self, con) -> list[str]:
-        """The titles of ``p1`` not read yet; forgets readings of titles that are not in
-        ``p1`` (the rows they left in ``pp_t`` join to nothing)."""
-        if not self._registered:
-            return [row[0] for row in con.execute("SELECT DISTINCT t FROM p1").fetchall()]
-        for (t,) in con.execute("SELECT t FROM pp_t ANTI JOIN p1 USING (t)").fetchall():
-            self.readings.pop(t, None)
-            self.expected.pop(t, None)
-        return [
-            row[0]
-            for row in con.execute("SELECT DISTINCT t FROM p1 ANTI JOIN pp_t USING (t)").fetchall()
-        ]
+    def reading(self, title: str) -> Any:
+        """The matcher's reading of ``title`` (read again: the matcher is deterministic)."""
+        if self.matcher is None:
+            from ..matcher import matcher_for
 
-    def _expected_codes(self, m: Any, level: Any = ...) -> tuple[str, ...]:
+            self.matcher = matcher_for(self.taxonomy)
+        return self.matcher.match(title)
+
+    def titles_to_match(self, con, batch: int = 50_000) -> tuple[int, Iterator[list[str]]]:
+        """How many titles of ``p1`` are not read yet, and those titles in lists of at most
+        ``batch`` (fetched from DuckDB as they are read, not all held in Python at once).
+        Titles read early that are not in ``p1`` keep rows in ``pp_tid`` that join to
+        nothing."""
+        if not self._registered:
+            con.execute("CREATE OR REPLACE TABLE pp_todo AS SELECT DISTINCT t FROM p1")
+        else:
+            con.execute(
+                "CREATE OR REPLACE TABLE pp_todo AS "
+                "SELECT DISTINCT t FROM p1 ANTI JOIN pp_tid USING (t)"
+            )
+        total = con.execute("SELECT count(*) FROM pp_todo").fetchone()[0]
+
+        def batches() -> Iterator[list[str]]:
+            cur = con.cursor()  # its own: the caller registers titles on ``con`` meanwhile
+            try:
+                result = cur.execute("SELECT t FROM pp_todo")
+                while rows := result.fetchmany(batch):
+                    yield [r[0] for r in rows]
+            finally:
+                cur.close()
+            con.execute("DROP TABLE pp_todo")
+
+        return total, batches()
+
+    def expected_codes(self, m: Any, level: Any = ...) -> tuple[str, ...]:
         """Its profession's codes at its level (``level`` when given: the level after the
         band); all candidates' codes if ambiguous."""
         if m.status == "matched":
@@ -110,10 +130,17 @@ class _Results:
             ]
         )
         con.execute(f"CREATE OR REPLACE TABLE pp_r AS {select}", params)
-        verb = "INSERT INTO pp_t" if self._registered else "CREATE OR REPLACE TABLE pp_t AS"
+        # Per title only its reading's id: the readings' text is held once, in pp_r.
+        verb = "INSERT INTO pp_tid" if self._registered else "CREATE OR REPLACE TABLE pp_tid AS"
         select, params = rows_of([("t", "VARCHAR", self._titles), ("rid", "INTEGER", self._rids)])
-        # pp_t keeps the reading's id: the band rule works per (reading, band), not per title.
-        con.execute(f"{verb} SELECT u.t, r.* FROM ({select}) u JOIN pp_r r USING (rid)", params)
+        con.execute(f"{verb} {select}", params)
+        if not self._registered:
+            # pp_t keeps the reading's id: the band rule works per (reading, band), not per
+            # title.
+            con.execute(
+                "CREATE OR REPLACE VIEW pp_t AS SELECT u.t, r.* FROM pp_tid u JOIN pp_r r "
+                "USING (rid)"
+            )
         self._registered = True
         self._titles, self._rids = [], []
 
@@ -151,6 +178,7 @@ class _Results:
                 out[k].append(v)
         select, params = rows_of(
             [
+                ("i", "INTEGER", range(len(out["rid"]))),
                 ("rid", "INTEGER", out["rid"]),
                 ("b", "VARCHAR", out["b"]),
                 ("pp_level_id", "VARCHAR?", out["lv"]),
@@ -200,11 +228,27 @@ class _Results:
             "LEFT JOIN pp_rb bb ON m.rid = bb.rid AND p.b = bb.b "
             "JOIN pp_s s ON coalesce(bb.cls, m.cls) = s.cls AND p.raw = s.raw"
         )
-        # The same over the band: one row per (title, raw code, reading).
+        # The same over the band: one row per (title, raw code, reading). The table keeps
+        # ids of the small tables, not their text (that doubled the audit's peak memory at
+        # 500,000 titles); a band row stands for every band giving the same reading.
         con.execute(
-            "CREATE OR REPLACE TABLE pp_pairs AS SELECT t, raw, sum(n) AS n, min(k1) AS k1, "
-            "max(k2) AS k2, st, pid, grp, lv, exp, method, code, status, cert FROM pp_triples "
-            "GROUP BY t, raw, st, pid, grp, lv, exp, method, code, status, cert"
+            "CREATE OR REPLACE TABLE pp_pc AS SELECT p.t, p.raw, sum(p.n) AS n, "
+            "min(p.k1) AS k1, max(p.k2) AS k2, u.rid, min(bb.i) AS bi FROM p1 p "
+            "JOIN pp_tid u USING (t) JOIN pp_r m USING (rid) "
+            "LEFT JOIN pp_rb bb ON u.rid = bb.rid AND p.b = bb.b GROUP BY p.t, p.raw, u.rid, "
+            "CASE WHEN bb.rid IS NULL THEN m.pp_level_id ELSE bb.pp_level_id END, "
+            "CASE WHEN bb.rid IS NULL THEN m.pp_expected_codes ELSE bb.pp_expected_codes END, "
+            "CASE WHEN bb.rid IS NULL THEN m.pp_method ELSE bb.pp_method END"
+        )
+        con.execute(
+            "CREATE OR REPLACE VIEW pp_pairs AS SELECT c.t, c.raw, c.n, c.k1, c.k2, m.st, "
+            "m.pp_profession_id AS pid, m.pp_group_id AS grp, "
+            "CASE WHEN bb.i IS NULL THEN m.pp_level_id ELSE bb.pp_level_id END AS lv, "
+            "CASE WHEN bb.i IS NULL THEN m.pp_expected_codes ELSE bb.pp_expected_codes END "
+            "AS exp, CASE WHEN bb.i IS NULL THEN m.pp_method ELSE bb.pp_method END AS method, "
+            "s.code, s.pp_status AS status, s.pp_certainty AS cert FROM pp_pc c "
+            "JOIN pp_r m USING (rid) LEFT JOIN pp_rb bb ON c.bi = bb.i "
+            "JOIN pp_s s ON coalesce(bb.cls, m.cls) = s.cls AND c.raw = s.raw"
         )
 
 

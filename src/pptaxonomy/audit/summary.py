@@ -25,7 +25,6 @@ def _summary(con, path, src, cols, res: _Results, taxonomy, top, out_path) -> di
 
     key_col = cols["key"]
 
-    readings = res.readings
     statuses = dict.fromkeys(STATUSES, 0)
     bad: dict[str, list[tuple[str, int]]] = {"invalid-code": [], "retired-code": []}
     for status, code, n in con.execute(
@@ -37,9 +36,6 @@ def _summary(con, path, src, cols, res: _Results, taxonomy, top, out_path) -> di
     total = sum(statuses.values())
     invalid, retired = (_top(bad[s], top, lambda x: (-x[1], x[0])) for s in bad)
 
-    title_rows = {
-        t: int(n) for t, n in con.execute("SELECT t, sum(n) FROM p1 GROUP BY t").fetchall()
-    }
     by_prof: dict[str, Counter] = defaultdict(Counter)
     methods: Counter = Counter()
     for pid, lv, method, n in con.execute(
@@ -48,11 +44,24 @@ def _summary(con, path, src, cols, res: _Results, taxonomy, top, out_path) -> di
         by_prof[pid][lv or ""] += int(n)
         methods[method or ""] += int(n)
 
+    # The titles of each status that might make its top list (ties at the cut included),
+    # each then ordered here by rows and title; only these are read again for their reason.
+    title_rows: dict[str, int] = {}
+    found: dict[str, list[str]] = {"unknown": [], "ambiguous": []}
+    for st, t, n in con.execute(
+        "SELECT m.st, p.t, sum(p.n) FROM p1 p JOIN pp_t m USING (t) WHERE m.st IN ($1, $2) "
+        "GROUP BY m.st, p.t QUALIFY rank() OVER (PARTITION BY m.st ORDER BY sum(p.n) DESC) "
+        "<= $3",
+        [*found, top],
+    ).fetchall():
+        title_rows[t] = int(n)
+        found[st].append(t)
+
     def top_titles(status: str) -> list[str]:
-        found = (t for t, m in readings.items() if m.status == status)
-        return _top(found, top, lambda t: (-title_rows[t], t))
+        return _top(found[status], top, lambda t: (-title_rows[t], t))
 
     unrec, amb = top_titles("unknown"), top_titles("ambiguous")
+    readings = {t: res.reading(t) for t in unrec + amb}
     title_codes: dict[str, Counter] = defaultdict(Counter)
     title_keys: dict[str, set] = defaultdict(set)
     if unrec or amb:
@@ -68,7 +77,8 @@ def _summary(con, path, src, cols, res: _Results, taxonomy, top, out_path) -> di
     # is then ordered here by rows, title, code, raw code and keys.
     flagged: dict[str, list[tuple]] = {"code-mismatch": [], "psych-code-unrecognised-title": []}
     for status, *row in con.execute(
-        "SELECT status, n, t, code, raw, k1, k2, lv, exp FROM pp_pairs WHERE status IN ($1, $2) "
+        "SELECT status, n, t, code, raw, k1, k2, lv, exp, pid, st FROM pp_pairs "
+        "WHERE status IN ($1, $2) "
         "QUALIFY rank() OVER (PARTITION BY status ORDER BY n DESC) <= $3",
         [*flagged, top],
     ).fetchall():
@@ -118,7 +128,7 @@ def _summary(con, path, src, cols, res: _Results, taxonomy, top, out_path) -> di
             "skipped": sum(p.get("lines", 1) for p in problems if p["line"] is not None),
         },
         "warnings": list(src.warnings),
-        "distinct_titles": len(readings),
+        "distinct_titles": con.execute("SELECT count(DISTINCT t) FROM p1").fetchone()[0],
         "threshold": _threshold(),
         "statuses": statuses,
         "professions": professions,
@@ -148,22 +158,22 @@ def _summary(con, path, src, cols, res: _Results, taxonomy, top, out_path) -> di
                 "title": t,
                 "code": code,
                 "rows": n,
-                "profession_id": readings[t].profession_id,
+                "profession_id": pid,
                 "level_id": lv,
                 "expected_codes": (exp or "").split(),
                 "example_keys": keys(k1, k2),
             }
-            for n, t, code, _raw, k1, k2, lv, exp in mismatches
+            for n, t, code, _raw, k1, k2, lv, exp, pid, _st in mismatches
         ],
         "top_psych_codes_with_unrecognised_titles": [
             {
                 "title": t,
                 "code": code,
                 "rows": n,
-                "title_status": readings[t].status,
+                "title_status": st,
                 "example_keys": keys(k1, k2),
             }
-            for n, t, code, _raw, k1, k2, _lv, _exp in psych_unrec
+            for n, t, code, _raw, k1, k2, _lv, _exp, _pid, st in psych_unrec
         ],
         "invalid_codes": [{"code": c, "rows": n} for c, n in invalid],
         "retired_codes": [{"code": c, "rows": n} for c, n in retired],

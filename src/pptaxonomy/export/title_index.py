@@ -77,7 +77,6 @@ def index_rows(tax: Taxonomy, titles: Iterable[str]) -> list[tuple[str, ...]]:
     rows = []
     for key in keys:
         m = matcher.match(key)
-        results.add(key, m)
         # match() reads a title with a comma a second time unless this holds (matcher.py).
         # normalise_title(key) is that of every title with this key ('|' separates words).
         sure = m.status == "matched" and m.score >= 0.95
@@ -91,7 +90,7 @@ def index_rows(tax: Taxonomy, titles: Iterable[str]) -> list[tuple[str, ...]]:
                 m.status,
                 f"{m.score:.2f}",
                 m.method or "",
-                " ".join(results.expected[key]),
+                " ".join(results.expected_codes(m)),
                 "true" if safe else "false",
             )
         )

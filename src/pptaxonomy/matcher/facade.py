@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..normalise import PHRASE_VARIANTS, normalise_title, title_segments
-from .cache import MAX_CACHE, cached
+from .cache import MAX_CACHE, MAX_READINGS, cached
 from .index import LabelIndex
 from .levels import LevelReader
 from .reading import Reader
@@ -52,6 +52,20 @@ class Matcher:
         self._run_starts = index.first | tables.negatives.first
         self._phrase_first = frozenset(k[0] for k in PHRASE_VARIANTS)
 
+    def forget(self) -> None:
+        """Empty the memo tables (readings, segments, words, corrections): for a caller that
+        has read all its titles and needs the memory for what comes next (the audit's
+        DuckDB stage). Readings stay the same; only the next titles are read from scratch."""
+        from ..normalise import _PART_CACHE
+
+        self._cache.clear()
+        self._key_cache.clear()
+        self._quiet_cache.clear()
+        self._tok._seg_cache.clear()
+        self._typos._fix_cache.clear()
+        self._shortcut.forget()
+        _PART_CACHE.clear()
+
     def match(self, title: object) -> Match:
         """Read one title. Never raises for any string; non-strings read as empty."""
         if not isinstance(title, str):
@@ -74,7 +88,7 @@ class Matcher:
         result = self._shortcut.answer(title)
         if result is None:
             result = self._read(title)
-        if len(self._cache) >= MAX_CACHE:
+        if len(self._cache) >= MAX_READINGS:
             self._cache.clear()
         self._cache[title] = result
         return result
@@ -83,7 +97,7 @@ class Matcher:
         """The full reading of a title (its segments, inverted forms, natural order)."""
         segments = title_segments(title)
         inverted = self._reader.inverted_negative(title) if "," in title else None
-        result = inverted or cached(self._key_cache, segments, self._match_segments)
+        result = inverted or cached(self._key_cache, segments, self._match_segments, MAX_READINGS)
         if (
             inverted is None
             and "," in title
@@ -92,7 +106,9 @@ class Matcher:
         ):
             natural = natural_order(title)
             if natural is not None:
-                other = cached(self._key_cache, title_segments(natural), self._match_segments)
+                other = cached(
+                    self._key_cache, title_segments(natural), self._match_segments, MAX_READINGS
+                )
                 if better(other, result):
                     result = replace(other, reason=f"read as '{natural}': {other.reason}")
         if result.title != title:

@@ -103,6 +103,10 @@ class Shortcut:
             self._kinds[word] = found
         return found
 
+    def forget(self) -> None:
+        """Forget the words learnt from titles (the fixed kinds stay)."""
+        self._kinds = dict(self._fixed)
+
     def answer(self, title: str) -> Match | None:
         """The full reading's answer when no word of ``title`` is active, else ``None``.
 
