@@ -243,3 +243,35 @@ def test_the_json_report_is_written_as_json_dumps_indent_2_would(tmp_path):
         assert dumps_indented(summary) == json.dumps(summary, indent=2, ensure_ascii=False)
     with pytest.raises(TypeError):
         dumps_indented({"x": object()})
+
+
+def test_a_copy_over_the_memory_limit_runs_again_without_it():
+    """DuckDB's memory limit is the audit's target: a COPY that does not fit even spilled
+    is run once more without it rather than failing the audit."""
+    import duckdb
+
+    from pptaxonomy.audit.engine import _copy
+
+    class Con:
+        def __init__(self):
+            self.calls = []
+
+        def execute(self, sql):
+            self.calls.append(sql)
+            if len(self.calls) == 1:
+                raise duckdb.OutOfMemoryException("failed to pin block")
+
+    con = Con()
+    _copy(con, "COPY (SELECT 1) TO 'x.csv'")
+    assert con.calls == [
+        "COPY (SELECT 1) TO 'x.csv'",
+        "RESET memory_limit",
+        "COPY (SELECT 1) TO 'x.csv'",
+    ]
+
+    class Broken(Con):
+        def execute(self, sql):
+            raise duckdb.IOException("disk full")
+
+    with pytest.raises(duckdb.IOException):
+        _copy(Broken(), "COPY (SELECT 1) TO 'x.csv'")

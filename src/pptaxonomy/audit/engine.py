@@ -460,6 +460,19 @@ def _reject_problems(
     return out
 
 
+def _copy(con, sql: str) -> None:
+    """Run a COPY; one that does not fit in the audit's memory limit even spilled (a hash
+    join's table at hundreds of thousands of titles may not) runs again without the limit,
+    rewriting its file: the limit is a target for the audit's memory, not a reason to fail."""
+    import duckdb
+
+    try:
+        con.execute(sql)
+    except duckdb.OutOfMemoryException:
+        con.execute("RESET memory_limit")
+        con.execute(sql)
+
+
 def _copy_out(
     con,
     src: _Source,
@@ -534,13 +547,13 @@ def _copy_out(
     try:
         try:
             order = "true" if keep_order else "false"
-            con.execute(f"{query}, PRESERVE_ORDER {order})")
+            _copy(con, f"{query}, PRESERVE_ORDER {order})")
         except duckdb.BinderException as exc:
             if "preserve_order" not in str(exc).lower():
                 raise
             # Older DuckDB (1.1.3 here) has no such COPY option; its writer follows the
             # connection's preserve_insertion_order, which the caller has set.
-            con.execute(f"{query})")
+            _copy(con, f"{query})")
         if as_xlsx:
             write_xlsx(tmp_name, names, Path(target))
         elif names != columns or excel_csv:
