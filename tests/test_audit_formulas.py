@@ -65,3 +65,27 @@ def test_a_formula_cut_across_chunks_is_counted_once(tmp_path: Path, monkeypatch
     monkeypatch.setattr(formulas, "_CHUNK", 7)
     found = sheet_formulas(_programmatic(tmp_path / "d.xlsx", 40), "Data")
     assert found is not None and (found.count, found.uncached) == (80, 80)
+
+
+def test_the_streamed_sheet_counts_formulas_as_it_reads_them(tmp_path: Path, monkeypatch):
+    # the streaming reader counts them in its own chunks (cut across cells here), so the
+    # sheet is not inflated and scanned a second time
+    import pptaxonomy.audit.formulas as formulas
+    import pptaxonomy.audit.xlsx as xlsx
+
+    def second_scan(*_args):
+        raise AssertionError("the streamed sheet was scanned again for formulas")
+
+    monkeypatch.setattr(formulas, "sheet_formulas", second_scan)
+    monkeypatch.setattr(xlsx, "_CHUNK", 64)
+    (warning,) = _warnings(_programmatic(tmp_path / "e.xlsx", 40))
+    assert "80 formula cell(s) (A3, B3, A4, B4, A5 ...)" in warning
+    assert "80 without a saved value read as empty" in warning
+
+
+def test_a_sheet_read_by_calamine_is_scanned_for_formulas(tmp_path: Path, monkeypatch):
+    import pptaxonomy.audit.reading as reading
+
+    monkeypatch.setattr(reading, "STREAM_ABOVE_BYTES", 1 << 30)
+    (warning,) = _warnings(_programmatic(tmp_path / "f.xlsx", 3))
+    assert "6 formula cell(s) (A3, B3, A4, B4, A5 ...)" in warning

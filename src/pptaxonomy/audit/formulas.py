@@ -4,7 +4,9 @@ The audit reads a cell's cached value, the one the application that last saved t
 computed. A workbook written by a program (openpyxl, pandas) has no cached values, so each
 formula cell reads as empty; one saved by a spreadsheet holds values that may be stale. Either
 way the audited text is not something the file states, so the audit says which cells hold
-formulas. The sheet's XML is scanned in chunks; only chunks holding a formula tag are parsed.
+formulas. The streaming reader (:mod:`.xlsx`) counts them in the chunks it parses, by
+:func:`count_formulas`; :func:`sheet_formulas` scans the sheet's XML on its own for a sheet
+read by calamine. Only chunks holding a formula tag are parsed.
 """
 
 from __future__ import annotations
@@ -12,8 +14,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from .xlsx import open_workbook
 
 _CHUNK = 1 << 20
 _MAX_CARRY = 1 << 24
@@ -53,6 +53,8 @@ class Formulas:
 def sheet_formulas(path: Path, sheet: str, shown: int = 5) -> Formulas | None:
     """The formula cells of ``sheet`` in the workbook at ``path``, or None when the workbook
     is not one whose XML can be scanned (``.xlsb``, strict OOXML)."""
+    from .xlsx import open_workbook  # here: .xlsx imports count_formulas from this module
+
     wb = open_workbook(path)
     if wb is None:
         return None
@@ -70,15 +72,17 @@ def sheet_formulas(path: Path, sheet: str, shown: int = 5) -> Formulas | None:
                     carry = buf[-_MAX_CARRY:]
                     continue
                 end += 4
-                if _ANY_FORMULA.search(buf, 0, end):
-                    _count(buf[:end], found, shown)
+                count_formulas(buf[:end], found, shown)
                 carry = buf[end:]
     finally:
         wb.close()
     return found
 
 
-def _count(xml: bytes, found: Formulas, shown: int) -> None:
+def count_formulas(xml: bytes, found: Formulas, shown: int = 5) -> None:
+    """Add the formula cells of ``xml`` (whole cells: cut after a ``</c>``) to ``found``."""
+    if not _ANY_FORMULA.search(xml):
+        return
     for m in _CELL.finditer(xml):
         body = m.group(2)
         if not _ANY_FORMULA.search(body):

@@ -273,12 +273,13 @@ _BANNER_LOOKAHEAD = 10
 STREAM_ABOVE_BYTES = 0
 
 
-def _open_sheet(path: Path, sheet: str | None):
+def _open_sheet(path: Path, sheet: str | None, formulas=None):
     """(sheet name, all sheet names, hidden sheets passed over, row of its first line, rows
-    as blocks of columns, close) for the sheet to read: ``sheet``, else the first visible
-    one. Streamed by :mod:`.xlsx` (bounded memory); a workbook it does not know is read
-    with python-calamine (Rust; about 10x openpyxl here, but it holds the whole sheet),
-    else openpyxl."""
+    as blocks of columns, close, whether the sheet is streamed) for the sheet to read:
+    ``sheet``, else the first visible one; a streamed sheet's formula cells are counted
+    into ``formulas`` as its blocks are read. Streamed by :mod:`.xlsx` (bounded memory); a
+    workbook it does not know is read with python-calamine (Rust; about 10x openpyxl here,
+    but it holds the whole sheet), else openpyxl."""
     from .xlsx import open_workbook
 
     streamed = open_workbook(path)
@@ -289,7 +290,7 @@ def _open_sheet(path: Path, sheet: str | None):
             streamed = None
     if streamed is not None:
         try:
-            opened = streamed.blocks(name)
+            opened = streamed.blocks(name, formulas)
         except Exception as exc:  # a broken part: zip, XML or number errors
             streamed.close()
             raise AuditError(f"{path.name}: sheet {name!r} cannot be read ({exc})") from None
@@ -304,10 +305,10 @@ def _open_sheet(path: Path, sheet: str | None):
                 blocks.close()  # stops the thread inflating the sheet before the zip closes
                 wb.close()
 
-            return name, streamed.names, skipped, first, blocks, close
+            return name, streamed.names, skipped, first, blocks, close, True
         streamed.close()
     name, names, skipped, first, rows, close = _open_sheet_whole(path, sheet)
-    return name, names, skipped, first, blocks_of_rows(rows, first, _cell), close
+    return name, names, skipped, first, blocks_of_rows(rows, first, _cell), close, False
 
 
 def _open_sheet_whole(path: Path, sheet: str | None):
@@ -375,7 +376,11 @@ def _prepare_xlsx(path: Path, sheet: str | None, tmp: Path, suffix: str = "") ->
     """Copy the sheet as UTF-8 CSV into the private folder ``tmp`` (DuckDB reads it twice):
     every cell as text (whole numbers without ``.0``, dates in ISO form); title rows above
     the header (one filled cell, while a later row has more) are skipped with a warning."""
-    name, names, skipped_sheets, first, blocks, close = _open_sheet(path, sheet)
+    from .formulas import Formulas, sheet_formulas
+
+    formulas: Formulas | None = Formulas()
+    opened = _open_sheet(path, sheet, formulas)
+    name, names, skipped_sheets, first, blocks, close, streamed = opened
     out = tmp / f"input-from-xlsx{suffix}.csv"
     problems: list[dict[str, Any]] = []
     warnings: list[str] = []
@@ -414,9 +419,8 @@ def _prepare_xlsx(path: Path, sheet: str | None, tmp: Path, suffix: str = "") ->
         src.warnings.append(
             f"read sheet {name!r}; hidden sheet(s) skipped: {', '.join(skipped_sheets)}"
         )
-    from .formulas import sheet_formulas
-
-    formulas = sheet_formulas(path, name)
+    if not streamed:  # calamine read the sheet: its XML is scanned for formulas on its own
+        formulas = sheet_formulas(path, name)
     if formulas is not None and (warning := formulas.warning(name)):
         src.warnings.append(warning)
     return src

@@ -25,6 +25,7 @@ from itertools import zip_longest
 from pathlib import PurePosixPath
 from xml.etree import ElementTree as ET
 
+from .formulas import Formulas, count_formulas
 from .xlsx_cells import _CELL_ATTR, _Cells
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -163,9 +164,13 @@ class StreamedWorkbook:
         strings = info.get(self._parts.get("#strings", ""))
         return info[self._parts[name]].file_size + (strings.file_size if strings else 0)
 
-    def blocks(self, name: str) -> tuple[int, Iterator[Block]] | None:
+    def blocks(
+        self, name: str, formulas: Formulas | None = None
+    ) -> tuple[int, Iterator[Block]] | None:
         """(sheet row of the first row, the rows as blocks of columns), or ``None`` when the
-        sheet is not in a form this reader knows (the caller then uses calamine)."""
+        sheet is not in a form this reader knows (the caller then uses calamine). The
+        sheet's formula cells are counted into ``formulas`` as the blocks are read (the
+        count is whole once the blocks are)."""
         part = self._parts[name]
         with self._zf.open(part) as fh:
             head = fh.read(1 << 16)
@@ -180,7 +185,7 @@ class StreamedWorkbook:
         if not 0 < width <= _MAX_FAST_WIDTH:
             width = 1  # the rows tell (a range to XFD is formatting, not data)
         cells = _Cells(self._strings, dates, durations, self._parts["#epoch"])
-        return first_row, _blocks(self._zf, part, cells, first_col, first_row, width)
+        return first_row, _blocks(self._zf, part, cells, first_col, first_row, width, formulas)
 
     def sheet(self, name: str) -> tuple[int, Iterator[list[str]]] | None:
         """(sheet row of the first row yielded, rows as lists of text, an empty list for
@@ -350,7 +355,13 @@ def _chunks(zf: zipfile.ZipFile, part: str) -> Iterator[bytes]:
 
 
 def _blocks(
-    zf: zipfile.ZipFile, part: str, cells: _Cells, first_col: int, first_row: int, width: int
+    zf: zipfile.ZipFile,
+    part: str,
+    cells: _Cells,
+    first_col: int,
+    first_row: int,
+    width: int,
+    formulas: Formulas | None = None,
 ) -> Iterator[Block]:
     """The sheet's rows as blocks, one per chunk of XML: a chunk whose every ``<row>`` a
     row regex matches is rendered by column (the two-group regex is tried first, until a
@@ -370,6 +381,10 @@ def _blocks(
                 carry = data
                 continue
             data, carry = data[: cut + 6], data[cut + 6 :]
+        if formulas is not None:
+            # the chunk's cells are whole (cut after a </row>): counted here, not by a
+            # second inflate and scan of the sheet
+            count_formulas(data, formulas)
         if fast and not learned:
             # the dimension may name one cell (A1): learn the width from the first rows
             # rather than read the first chunk by the general path
