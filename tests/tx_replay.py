@@ -7,9 +7,12 @@ property of the answer is a difference, as in the official runner).
 
 Run as a script to print per-suite figures (starts its own server on 127.0.0.1)::
 
-    .venv/bin/python -m tests.tx_replay [-v] [--tight] [--dump=FOLDER] [suite ...]
+    .venv/bin/python -m tests.tx_replay [-v] [--scrub-extensions] [--dump=FOLDER] [suite ...]
 
-``--tight`` compares as the runner's -tight mode: no extension of the answer is removed first.
+By default the answer is compared as org.hl7.fhir.core runs the reference server against these
+cases (``ExternalTerminologyServiceTests``: ``new TxTester(..., tight=true, ...)``), so no
+extension of the answer is removed first. ``--scrub-extensions`` compares as the runner's
+command line does without ``-tight``: extensions it does not list are removed first.
 """
 
 from __future__ import annotations
@@ -331,7 +334,7 @@ def run_suite(
     folder: Path,
     suite: dict[str, Any],
     dump: Path | None = None,
-    tight: bool = False,
+    tight: bool = True,
 ) -> SuiteResult:
     """Run one suite's tests through ``client`` (an httpx.Client on the server).
 
@@ -339,7 +342,7 @@ def run_suite(
     ``tx-resource``, then the test's profile (``parameters-default.json`` when it names none);
     the answer is scrubbed (``scrub``) and compared with ``compare``. With ``dump``, the
     scrubbed answer of each failing test is written there under the expected file's name.
-    ``tight`` keeps every extension of the answer (the runner's -tight mode).
+    ``tight`` (the default) keeps every extension of the answer (the runner's -tight mode).
     """
     result = SuiteResult(suite["name"])
     setup = [_load(folder, rel) for rel in suite.get("setup", []) if (folder / rel).is_file()]
@@ -401,7 +404,7 @@ def run_all(
     folder: Path,
     suites: list[str] | None = None,
     dump: Path | None = None,
-    tight: bool = False,
+    tight: bool = True,
 ) -> list[SuiteResult]:
     import httpx
 
@@ -441,7 +444,7 @@ def main(argv: list[str]) -> int:
         return 2
     verbose = "-v" in argv
     dump = next((Path(a.split("=", 1)[1]) for a in argv if a.startswith("--dump=")), None)
-    tight = "--tight" in argv
+    tight = "--scrub-extensions" not in argv
     suites = [a for a in argv if not a.startswith("-")] or None
     with running_server() as base:
         results = run_all(base, folder, suites, dump, tight)
